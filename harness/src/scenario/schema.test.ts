@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { stringify } from 'yaml';
+import { loadScenario, parseDurationMs, parseScenario, ScenarioError } from './schema.ts';
+
+const CATALOGUE = new URL('../../../scenarios/', import.meta.url).pathname;
+
+/** A minimal valid scenario document; tests change one field at a time. */
+function doc(): Record<string, any> {
+  return {
+    name: 'demo',
+    description: 'demo',
+    seed: { file: 'graceful-traffic-switching.txt', quote: 'preStop' },
+    workload: {
+      replicas: 2,
+      readinessProbe: 'none',
+      preStop: 'none',
+      strategy: { maxSurge: 1, maxUnavailable: 0 },
+    },
+    paths: { lb: { type: 'lb', externalTrafficPolicy: 'Local' }, ing: { type: 'ingress', controller: 'nginx', upstream: 'pod-ip' } },
+    load: { qps: 100, connections: 10 },
+    rollout: { trigger: 'restart' },
+    variants: {
+      default: 'fixed',
+      naive: { expect: { loses: true, causes: ['routed-after-sigterm'] } },
+      fixed: { workload: { preStop: { sleep: 5 }, readinessProbe: { path: '/readyz' } }, paths: { lb: { externalTrafficPolicy: 'Cluster' } } },
+    },
+  };
+}
+
+function parse(d: unknown, variant?: string) {
+  return parseScenario(stringify(d), 'demo.yaml', variant);
+}
+
+function issuesOf(d: unknown, variant?: string): string {
+  try {
+    parse(d, variant);
+  } catch (err) {
+    assert.ok(err instanceof ScenarioError, String(err));
+    assert.equal(err.exitCode, 2);
+    return err.message;
+  }
+  assert.fail('expected a ScenarioError');
+}
+
+test('durations parse to milliseconds and reject other units', () => {
+  assert.equal(parseDurationMs('500ms'), 500);
+  assert.equal(parseDurationMs('1.5s'), 1500);
+  assert.equal(parseDurationMs('2m'), 120_000);
+  assert.equal(parseDurationMs('5'), undefined);
+  assert.equal(parseDurationMs('5h'), undefined);
+});
+
+test('the default variant applies its manifest overrides over the base', () => {
+  const s = parse(doc());
+  assert.equal(s.variant, 'fixed');
+  assert.deepEqual(s.variants, ['naive', 'fixed']);
+  assert.deepEqual(s.workload.preStop, { sleep: 5 });
+  assert.equal(s.workload.readinessProbe !== 'none' && s.workload.readinessProbe.periodSeconds, 1);
+  assert.equal(s.workload.replicas, 2); // untouched base field survives the merge
+  assert.deepEqual(s.paths.find((p) => p.name === 'lb'), { name: 'lb', type: 'lb', externalTrafficPolicy: 'Cluster' });
+  assert.equal(s.load.timeout, 5000);
+  assert.equal(s.load.keepalive, true);
+  assert.equal(s.rollout.after, 10_000);
+  assert.equal(s.namespace, 'lossless-demo');
+  assert.equal(s.cluster, 'lab');
+});
+
+test('a named variant keeps the base where it says nothing, and carries its expectation', () => {
+  const s = parse(doc(), 'naive');
+  assert.equal(s.workload.preStop, 'none');
+  assert.equal(s.paths.find((p) => p.name === 'lb')?.type === 'lb' && s.paths.find((p) => p.name === 'lb'), s.paths[0]);
+  assert.deepEqual(s.expect, { loses: true, causes: ['routed-after-sigterm'] });
+});
+
+test('naive and fixed variants share load and rollout exactly', () => {
+  const a = parse(doc(), 'naive');
+  const b = parse(doc(), 'fixed');
+  assert.deepEqual(a.load, b.load);
+  assert.deepEqual(a.rollout, b.rollout);
+});
+
+test('a variant overriding load settings is an error naming the field', () => {
+  const d = doc();
+  d.variants.fixed.load = { qps: 1000 };
+  const msg = issuesOf(d);
+  assert.match(msg, /variants\.fixed\.load: got \{"qps":1000\}; allowed: nothing: load is shared by every variant/);
+});
+
+test('a variant overriding the rollout or cluster is an error too', () => {
+  const d = doc();
+  d.variants.naive.rollout = { trigger: 'image' };
+  d.variants.naive.cluster = 'other';
+  const msg = issuesOf(d);
+  assert.match(msg, /variants\.naive\.rollout/);
+  assert.match(msg, /variants\.naive\.cluster/);
+});
+
+test('a variant may not change a path it does not have or a field of another path type', () => {
+  const d = doc();
+  d.variants.fixed.paths = { nope: { upstream: 'cluster-ip' }, lb: { upstream: 'cluster-ip' } };
+  const msg = issuesOf(d);
+  assert.match(msg, /variants\.fixed\.paths\.nope: .*allowed: one of the scenario's paths: lb, ing/);
+  assert.match(msg, /variants\.fixed\.paths\.lb\.upstream: got "cluster-ip"; allowed: nothing: path lb is lb, not ingress/);
+});
+
+test('bad values name the field path, the value and what is allowed', () => {
+  const cases: Array<[(d: Record<string, any>) => void, RegExp]> = [
+    [(d) => (d.workload.replicas = 0), /workload\.replicas: got 0; allowed: >= 1/],
+    [(d) => (d.workload.preStop = { sleep: 'x' }), /workload\.preStop: got \{"sleep":"x"\}; allowed: none, \{sleep: <seconds>\}/],
+    [(d) => (d.workload.preStop = 'sleep 5'), /workload\.preStop: got "sleep 5"/],
+    [(d) => (d.paths.lb.externalTrafficPolicy = 'local'), /paths\.lb\.externalTrafficPolicy: got "local"; allowed: one of "Local", "Cluster"/],
+    [(d) => (d.paths.ing.controller = 'haproxy'), /paths\.ing\.controller: got "haproxy"; allowed: one of "nginx", "traefik"/],
+    [(d) => (d.load.timeout = '5'), /load\.timeout: got "5"; allowed: a duration such as 500ms, 2s or 1m/],
+    [(d) => (d.load.qps = -1), /load\.qps: got -1/],
+    [(d) => (d.workload.echo = { onSigterm: 'drain' }), /workload\.echo\.onSigterm: got "drain"; allowed: exit, graceful or drain:<seconds>/],
+    [(d) => (d.workload.strategy.maxSurge = '1.5'), /workload\.strategy\.maxSurge: got "1\.5"; allowed: an integer >= 0 or a percentage/],
+    [(d) => (d.workload.replica = 3), /workload\.replica: got 3; allowed: no such field here/],
+    [(d) => (d.variants.default = 'other'), /variants\.default: got "other"; allowed: one of the variant blocks: naive, fixed/],
+    [(d) => (d.variants.naive.expect = { loses: true, causes: ['gremlins'] }), /variants\.naive\.expect\.causes\.0: got "gremlins"; allowed: one of "routed-before-ready"/],
+    [(d) => delete d.workload.strategy, /workload\.strategy: got nothing \(missing\)/],
+  ];
+  for (const [mutate, re] of cases) {
+    const d = doc();
+    mutate(d);
+    assert.match(issuesOf(d), re);
+  }
+});
+
+test('an unknown --variant is an error listing the variants', () => {
+  assert.match(issuesOf(doc(), 'both'), /--variant: got "both"; allowed: one of naive, fixed/);
+});
+
+test('trigger image needs rollout.image', () => {
+  const d = doc();
+  d.rollout = { trigger: 'image' };
+  assert.match(issuesOf(d), /rollout\.image/);
+});
+
+test('YAML syntax errors and a name that differs from the file are input errors', () => {
+  assert.throws(() => parseScenario('name: [unclosed', 'demo.yaml'), (e: unknown) => e instanceof ScenarioError && /yaml line/.test(e.message));
+  const d = doc();
+  d.name = 'other';
+  assert.match(issuesOf(d), /name: got "other"; allowed: the file's name without extension \(demo\)/);
+});
+
+test('loadScenario reads a file and reports a missing one as bad input', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lossless-scenario-'));
+  const file = join(dir, 'demo.yaml');
+  await writeFile(file, stringify(doc()));
+  assert.equal((await loadScenario(file, 'naive')).variant, 'naive');
+  await assert.rejects(loadScenario(join(dir, 'missing.yaml')), (e: unknown) => e instanceof ScenarioError && /ENOENT/.test(e.message));
+});
+
+test('every catalogue file resolves in every variant, cites a seed and has a naive and a fixed variant', async () => {
+  const files = (await readdir(CATALOGUE)).filter((f) => f.endsWith('.yaml'));
+  assert.ok(files.length >= 1);
+  for (const f of files) {
+    const s = await loadScenario(join(CATALOGUE, f));
+    assert.ok(s.variants.includes('naive') && s.variants.includes('fixed'), `${f}: naive and fixed variants`);
+    for (const v of s.variants) {
+      const r = await loadScenario(join(CATALOGUE, f), v);
+      assert.deepEqual(r.load, s.load, `${f}: ${v} shares the load`);
+    }
+    const naive = await loadScenario(join(CATALOGUE, f), 'naive');
+    assert.equal(naive.expect?.loses, true, `${f}: the naive variant expects loss`);
+    assert.ok(naive.expect?.causes?.length, `${f}: the naive variant names its cause`);
+  }
+});

@@ -1,0 +1,417 @@
+// The scenario file: one mechanism from the seeds, its workload, the traffic paths driven at once, the
+// load, the rollout, the loss budgets and a naive and a fixed variant. YAML on disk, validated by zod.
+//
+// Variants are blocks inside the file that override only manifest fields (the workload and each path's
+// routing mode) plus their own budgets and expectation: load, rollout and cluster are shared, so two
+// variants are always measured the same way. A variant that touches them is an error, not a merge.
+
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+import { CAUSES } from '../record.ts';
+
+// ---- small value types ----
+
+const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
+
+/** Parses `500ms`, `2s`, `1.5s`, `2m` to milliseconds; undefined when malformed. */
+export function parseDurationMs(text: string): number | undefined {
+  const m = DURATION_RE.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2];
+  return Math.round(unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000);
+}
+
+const duration = z
+  .string({ error: 'a duration such as 500ms, 2s or 1m' })
+  .refine((s) => parseDurationMs(s) !== undefined, { error: 'a duration such as 500ms, 2s or 1m' })
+  .transform((s) => parseDurationMs(s) as number);
+
+const seconds = z.number({ error: 'a whole number of seconds >= 0' }).int().min(0);
+
+/** Kubernetes IntOrString for maxSurge / maxUnavailable: an integer >= 0 or a percentage like 25%. */
+const INT_OR_PERCENT = 'an integer >= 0 or a percentage such as 25%';
+const intOrPercent = z.union(
+  [z.number({ error: INT_OR_PERCENT }).int({ error: INT_OR_PERCENT }).min(0, { error: INT_OR_PERCENT }), z.string().regex(/^\d{1,3}%$/, { error: INT_OR_PERCENT })],
+  { error: INT_OR_PERCENT },
+);
+
+const ON_SIGTERM_RE = /^(exit|graceful|drain:\d+(?:\.\d+)?)$/;
+
+// ---- workload ----
+
+const readinessProbe = z.union(
+  [
+    z.literal('none'),
+    z.strictObject({
+      path: z.string().startsWith('/').default('/readyz'),
+      initialDelaySeconds: seconds.default(0),
+      periodSeconds: z.number().int().min(1).default(1),
+      timeoutSeconds: z.number().int().min(1).default(1),
+      successThreshold: z.number().int().min(1).default(1),
+      failureThreshold: z.number().int().min(1).default(1),
+    }),
+  ],
+  { error: 'none, or {path, initialDelaySeconds, periodSeconds, timeoutSeconds, successThreshold, failureThreshold}' },
+);
+
+const preStop = z.union(
+  [
+    z.literal('none'),
+    z.strictObject({ sleep: seconds }), // native lifecycle.preStop.sleep.seconds
+    z.strictObject({ exec: seconds }), // exec ["sleep", N]: the image needs a sleep binary
+  ],
+  { error: 'none, {sleep: <seconds>} (native sleep action) or {exec: <seconds>} (exec sleep)' },
+);
+
+const echoKnobs = z.strictObject({
+  startupDelay: duration.optional(), // STARTUP_DELAY: before listening
+  readyDelay: duration.optional(), // READY_DELAY: /readyz answers 503 until then
+  warmup: duration.optional(), // WARMUP + WARMUP_DELAY: extra latency falling to 0
+  warmupDelay: duration.optional(),
+  onSigterm: z
+    .string()
+    .regex(ON_SIGTERM_RE, { error: 'exit, graceful or drain:<seconds>' })
+    .optional(),
+});
+
+const placement = z.strictObject({
+  // Pins pods to nodes by kubernetes.io/hostname: the seed's in-place upgrade keeps a pod on the node
+  // the load balancer already sends to.
+  nodes: z.array(z.string().min(1)).min(1),
+  mode: z.enum(['required', 'preferred']).default('preferred'),
+});
+
+const workload = z.strictObject({
+  name: z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, { error: 'a DNS label (lower case, digits, -)' }).default('echo'),
+  image: z.string().min(1).default('lossless/echo:dev'),
+  port: z.number().int().min(1).max(65535).default(8080),
+  replicas: z.number({ error: 'an integer >= 1' }).int().min(1),
+  readinessProbe,
+  preStop,
+  terminationGracePeriodSeconds: seconds.default(30),
+  strategy: z.strictObject({ maxSurge: intOrPercent, maxUnavailable: intOrPercent }),
+  echo: echoKnobs.default({}),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+  placement: placement.optional(),
+});
+
+// ---- traffic paths ----
+
+const lbPath = z.strictObject({
+  type: z.literal('lb'),
+  externalTrafficPolicy: z.enum(['Local', 'Cluster']),
+});
+const ingressPath = z.strictObject({
+  type: z.literal('ingress'),
+  controller: z.enum(['nginx', 'traefik']),
+  upstream: z.enum(['pod-ip', 'cluster-ip']),
+});
+const clusterIpPath = z.strictObject({ type: z.literal('clusterip') });
+const path = z.discriminatedUnion('type', [lbPath, ingressPath, clusterIpPath], {
+  error: 'a path with type lb, ingress or clusterip',
+});
+
+const pathName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'a short lower-case name (a-z, 0-9, -)' });
+
+// ---- load, rollout, budgets ----
+
+const load = z.strictObject({
+  qps: z.number().positive(), // per path, as `lossless load --qps`
+  connections: z.number().int().min(1).default(64),
+  keepalive: z.boolean().default(true),
+  timeout: duration.prefault('5s'),
+  arrivals: z.enum(['uniform', 'poisson']).default('uniform'),
+  maxInFlight: z.number().int().min(1).optional(),
+});
+
+const rollout = z.strictObject({
+  trigger: z.enum(['restart', 'image', 'env']),
+  count: z.number().int().min(1).default(1),
+  after: duration.prefault('10s'), // from load start to the first rollout
+  interval: duration.prefault('5s'), // from one rollout's end to the next one's start
+  coolDown: duration.prefault('10s'), // load keeps running after the last rollout ends
+  image: z.string().min(1).optional(), // trigger image: alternates between workload.image and this
+  env: z.record(z.string(), z.string()).optional(), // trigger env: applied on top of a counter variable
+});
+
+const budgets = z.strictObject({
+  maxLossPercent: z.number().min(0).max(100).optional(),
+  maxLost: z.number().int().min(0).optional(),
+  maxWindowMs: z.number().min(0).optional(),
+});
+
+const expectation = z.strictObject({
+  loses: z.boolean(),
+  causes: z.array(z.enum(CAUSES)).optional(), // with loses: true, the causes attribution must name
+});
+
+// ---- variants: only manifest fields, budgets and expectation ----
+
+const workloadOverride = workload.partial().extend({
+  echo: echoKnobs.optional(),
+  strategy: z.strictObject({ maxSurge: intOrPercent.optional(), maxUnavailable: intOrPercent.optional() }).optional(),
+});
+const pathOverride = z.strictObject({
+  externalTrafficPolicy: z.enum(['Local', 'Cluster']).optional(),
+  upstream: z.enum(['pod-ip', 'cluster-ip']).optional(),
+});
+const variant = z.strictObject({
+  description: z.string().optional(),
+  workload: workloadOverride.optional(),
+  paths: z.record(pathName, pathOverride).optional(),
+  budgets: budgets.optional(),
+  expect: expectation.optional(),
+});
+
+/** Keys a variant may not touch, and why (a variant compares manifests under identical load). */
+const SHARED_KEYS = ['load', 'rollout', 'cluster', 'namespace', 'name', 'seed'] as const;
+
+const seed = z.strictObject({
+  file: z.string().min(1),
+  quote: z.string().min(1),
+});
+
+export const scenarioFileSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,50}$/, { error: 'a lower-case name (a-z, 0-9, -)' }),
+  description: z.string().min(1),
+  seed,
+  cluster: z.string().min(1).default('lab'), // `lab` or an existing kube context name
+  namespace: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/).optional(),
+  workload,
+  paths: z.record(pathName, path).refine((p) => Object.keys(p).length > 0, { error: 'at least one path' }),
+  load,
+  rollout,
+  budgets: budgets.default({}),
+  expect: expectation.optional(),
+  variants: z
+    .looseObject({ default: z.string({ error: 'the name of the variant run when none is given' }) })
+    .refine((v) => Object.keys(v).length > 1, { error: 'at least one variant block besides default' }),
+});
+
+export type ScenarioFile = z.output<typeof scenarioFileSchema>;
+export type Workload = z.output<typeof workload>;
+export type PathSpec = z.output<typeof path>;
+export type LoadSpec = z.output<typeof load>;
+export type RolloutSpec = z.output<typeof rollout>;
+export type Budgets = z.output<typeof budgets>;
+export type Expectation = z.output<typeof expectation>;
+export type PreStop = Workload['preStop'];
+export type ReadinessProbe = Workload['readinessProbe'];
+
+/** A scenario with one variant applied: what the runner deploys and measures. */
+export interface Scenario {
+  file: string;
+  name: string;
+  description: string;
+  seed: { file: string; quote: string };
+  cluster: string;
+  namespace: string;
+  variant: string;
+  variants: string[];
+  variantDescription?: string;
+  workload: Workload;
+  paths: Array<PathSpec & { name: string }>;
+  load: LoadSpec;
+  rollout: RolloutSpec;
+  budgets: Budgets;
+  expect?: Expectation;
+}
+
+// ---- errors ----
+
+export interface ScenarioIssue {
+  path: string; // e.g. variants.naive.workload.preStop
+  value: unknown;
+  allowed: string;
+}
+
+/** Bad scenario input: the CLI prints `message` and exits with `exitCode` (2). */
+export class ScenarioError extends Error {
+  readonly exitCode = 2;
+  constructor(
+    readonly file: string,
+    readonly issues: ScenarioIssue[],
+  ) {
+    super(
+      issues
+        .map((i) => `${file}: ${i.path || '(top level)'}: got ${show(i.value)}; allowed: ${i.allowed}`)
+        .join('\n'),
+    );
+    this.name = 'ScenarioError';
+  }
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing (missing)';
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v: unknown = root;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+function toIssues(error: z.ZodError, input: unknown, prefix: string[]): ScenarioIssue[] {
+  return error.issues.map((issue) => {
+    const keys = issue.path.map(String);
+    const full = [...prefix, ...keys];
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0] ?? '';
+      return { path: [...full, key].join('.'), value: valueAt(input, [...issue.path, key]), allowed: 'no such field here (check spelling and nesting)' };
+    }
+    let allowed = issue.message;
+    if (issue.code === 'invalid_value') allowed = `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    else if (issue.code === 'too_small') allowed = `${issue.origin === 'array' ? 'at least' : '>='} ${String(issue.minimum)}`;
+    else if (issue.code === 'too_big') allowed = `<= ${String(issue.maximum)}`;
+    else if (issue.code === 'invalid_type') allowed = allowed.startsWith('Invalid input') ? `a ${issue.expected}` : allowed;
+    else if (issue.code === 'invalid_format' && allowed.startsWith('Invalid')) allowed = `a string matching ${issue.format === 'regex' ? String((issue as { pattern?: string }).pattern) : issue.format}`;
+    return { path: full.join('.'), value: valueAt(input, issue.path), allowed };
+  });
+}
+
+// ---- resolution ----
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Deep merge of plain objects; arrays and scalars in `over` replace. */
+function merge(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
+  return out;
+}
+
+/**
+ * Validates a parsed scenario document and applies one variant (the file's default when none is
+ * given). Throws ScenarioError naming every bad field.
+ */
+export function resolveScenario(doc: unknown, file: string, variantName?: string): Scenario {
+  const parsed = scenarioFileSchema.safeParse(doc);
+  if (!parsed.success) throw new ScenarioError(file, toIssues(parsed.error, doc, []));
+  const base = parsed.data;
+  const raw = doc as Record<string, unknown>;
+  const rawVariants = raw.variants as Record<string, unknown>;
+  const names = Object.keys(rawVariants).filter((k) => k !== 'default');
+
+  const issues: ScenarioIssue[] = [];
+  if (!names.includes(base.variants.default)) {
+    issues.push({ path: 'variants.default', value: base.variants.default, allowed: `one of the variant blocks: ${names.join(', ')}` });
+  }
+  const rawBase = { workload: raw.workload, paths: raw.paths };
+  const applied = new Map<string, z.output<typeof variant>>();
+  for (const name of names) {
+    const block = rawVariants[name];
+    const at = ['variants', name];
+    if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) issues.push({ path: at.join('.'), value: name, allowed: 'a variant name in lower case (a-z, 0-9, -)' });
+    if (!isPlainObject(block)) {
+      issues.push({ path: at.join('.'), value: block, allowed: 'a block with workload, paths, budgets, expect or description' });
+      continue;
+    }
+    for (const key of SHARED_KEYS) {
+      if (key in block) {
+        issues.push({
+          path: [...at, key].join('.'),
+          value: block[key],
+          allowed: `nothing: ${key} is shared by every variant (variants may change only workload, paths' externalTrafficPolicy/upstream, budgets and expect)`,
+        });
+      }
+    }
+    const stripped = Object.fromEntries(Object.entries(block).filter(([k]) => !(SHARED_KEYS as readonly string[]).includes(k)));
+    const v = variant.safeParse(stripped);
+    if (!v.success) {
+      issues.push(...toIssues(v.error, stripped, at));
+      continue;
+    }
+    for (const p of Object.keys(v.data.paths ?? {})) {
+      const basePath = base.paths[p];
+      const over = v.data.paths?.[p];
+      if (!basePath) {
+        issues.push({ path: [...at, 'paths', p].join('.'), value: over, allowed: `one of the scenario's paths: ${Object.keys(base.paths).join(', ')}` });
+        continue;
+      }
+      if (over?.externalTrafficPolicy !== undefined && basePath.type !== 'lb') {
+        issues.push({ path: [...at, 'paths', p, 'externalTrafficPolicy'].join('.'), value: over.externalTrafficPolicy, allowed: `nothing: path ${p} is ${basePath.type}, not lb` });
+      }
+      if (over?.upstream !== undefined && basePath.type !== 'ingress') {
+        issues.push({ path: [...at, 'paths', p, 'upstream'].join('.'), value: over.upstream, allowed: `nothing: path ${p} is ${basePath.type}, not ingress` });
+      }
+    }
+    applied.set(name, v.data);
+    // The merged result must be a valid scenario too (e.g. an override that empties a required field).
+    const mergedCheck = scenarioFileSchema.safeParse({ ...raw, ...(merge(rawBase, { workload: (block as Record<string, unknown>).workload, paths: (block as Record<string, unknown>).paths }) as object) });
+    if (!mergedCheck.success) issues.push(...toIssues(mergedCheck.error, doc, at.concat('(merged)')));
+  }
+  if (issues.length > 0) throw new ScenarioError(file, issues);
+
+  const chosen = variantName ?? base.variants.default;
+  const block = applied.get(chosen);
+  if (!block) {
+    throw new ScenarioError(file, [{ path: '--variant', value: chosen, allowed: `one of ${names.join(', ')}` }]);
+  }
+  const rawBlock = rawVariants[chosen] as Record<string, unknown>;
+  const merged = scenarioFileSchema.parse({
+    ...raw,
+    ...(merge(rawBase, { workload: rawBlock.workload, paths: rawBlock.paths }) as object),
+  });
+  const scenario: Scenario = {
+    file,
+    name: merged.name,
+    description: merged.description,
+    seed: merged.seed,
+    cluster: merged.cluster,
+    namespace: merged.namespace ?? `lossless-${merged.name}`.slice(0, 63),
+    variant: chosen,
+    variants: names,
+    workload: merged.workload,
+    paths: Object.entries(merged.paths).map(([name, spec]) => ({ name, ...spec })),
+    load: merged.load,
+    rollout: merged.rollout,
+    budgets: { ...merged.budgets, ...(block.budgets ?? {}) },
+  };
+  if (block.description !== undefined) scenario.variantDescription = block.description;
+  const expect = block.expect ?? merged.expect;
+  if (expect !== undefined) scenario.expect = expect;
+  if (merged.rollout.trigger === 'image' && merged.rollout.image === undefined) {
+    throw new ScenarioError(file, [{ path: 'rollout.image', value: undefined, allowed: 'an image to alternate with workload.image (trigger: image needs one)' }]);
+  }
+  return scenario;
+}
+
+/** Reads, parses and resolves a scenario file. YAML syntax errors are ScenarioErrors too (exit 2). */
+export async function loadScenario(path: string, variantName?: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new ScenarioError(path, [{ path: '(file)', value: path, allowed: `a readable scenario file (${code})` }]);
+  }
+  return parseScenario(text, path, variantName);
+}
+
+/** Parses YAML text and resolves it; `file` names the source in messages. */
+export function parseScenario(text: string, file: string, variantName?: string): Scenario {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ScenarioError(
+      file,
+      doc.errors.map((e) => ({ path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`, value: e.code, allowed: e.message.split('\n')[0] ?? 'valid YAML' })),
+    );
+  }
+  const scenario = resolveScenario(doc.toJS(), file, variantName);
+  const stem = basename(file).replace(/\.ya?ml$/, '');
+  if (stem !== scenario.name && /\.ya?ml$/.test(file)) {
+    throw new ScenarioError(file, [{ path: 'name', value: scenario.name, allowed: `the file's name without extension (${stem})` }]);
+  }
+  return scenario;
+}
