@@ -1,0 +1,186 @@
+// The load run: pacer -> sender -> ledger + summary, as one library call. The CLI (`lossless load`)
+// and the scenario runner both call runLoad; it never prints, never exits, never throws for what a
+// target does (refused, reset, unresolvable: all measured as records).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RequestRecord } from '../record.ts';
+import { createPacer, type Arrivals } from '../schedule/pacer.ts';
+import { Sender } from '../send/sender.ts';
+import { LedgerWriter } from '../ledger/writer.ts';
+import { createRunTimer, type RunTimer } from './clock.ts';
+import { SummaryReducer, type Summary } from './summary.ts';
+import { SecondMeter, type SecondStats } from './progress.ts';
+
+export interface LoadConfig {
+  targets: string[];
+  /** per target */
+  qps: number;
+  /** stop after this long (ms) ... */
+  durationMs?: number;
+  /** ... or after this many ticks (each tick sends one request to every target) */
+  requests?: number;
+  connections: number;
+  keepalive: boolean;
+  timeoutMs: number;
+  method: string;
+  headers: Array<[string, string]>;
+  body?: Buffer;
+  /** per target; a request beyond it is recorded as dropped */
+  maxInFlight: number;
+  arrivals: Arrivals;
+  seed?: number;
+  runId: string;
+}
+
+export interface LoadOptions {
+  /** Abort: stop sending, wait for in-flight requests up to drainMs, cancel the rest, mark partial. */
+  signal?: AbortSignal;
+  /** Abort: cancel every in-flight request now (a second Ctrl-C). */
+  cancelSignal?: AbortSignal;
+  /** How long to wait for in-flight requests after `signal`; default the request timeout. */
+  drainMs?: number;
+  /** Write ledger.bin and summary.json here (the folder must exist). */
+  outDir?: string;
+  /** Share a clock with the caller (the scenario runner's watchers); default a new one. */
+  clock?: RunTimer;
+  onRecord?: (r: RequestRecord) => void;
+  onSecond?: (s: SecondStats) => void;
+}
+
+export interface LoadResult {
+  summary: Summary;
+  clock: RunTimer;
+  ledgerPath?: string;
+  summaryPath?: string;
+}
+
+/** Batch cap: after this many sends in one turn, yield to I/O so responses are read. */
+const MAX_BATCH = 256;
+
+export function loadConfigForSummary(c: LoadConfig): Record<string, unknown> {
+  return {
+    targets: c.targets, qps: c.qps, durationMs: c.durationMs ?? null, requests: c.requests ?? null, connections: c.connections,
+    keepalive: c.keepalive, timeoutMs: c.timeoutMs, method: c.method, headers: c.headers.map(([k, v]) => `${k}: ${v}`),
+    bodyBytes: c.body?.length ?? 0, maxInFlight: c.maxInFlight, arrivals: c.arrivals, seed: c.seed ?? null,
+  };
+}
+
+export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<LoadResult> {
+  const clock = opts.clock ?? createRunTimer();
+  const ledgerPath = opts.outDir ? join(opts.outDir, 'ledger.bin') : undefined;
+  const ledger = ledgerPath ? new LedgerWriter(ledgerPath, { t0EpochNs: clock.t0EpochNs, runId: cfg.runId }) : undefined;
+  const reducer = new SummaryReducer({ closeAfterNs: cfg.timeoutMs * 1e6 + 2e9 });
+  const meter = new SecondMeter();
+  let stopping = false;
+  let drained: (() => void) | undefined;
+
+  const onRecord = (r: RequestRecord) => {
+    ledger?.write(r);
+    reducer.add(r);
+    meter.add(r);
+    opts.onRecord?.(r);
+    if (stopping && sender.inFlight === 0) drained?.();
+  };
+  const sender = new Sender({
+    targets: cfg.targets, runId: cfg.runId, connections: cfg.connections, keepalive: cfg.keepalive, timeoutMs: cfg.timeoutMs,
+    method: cfg.method, headers: cfg.headers, now: clock.now, onRecord, ...(cfg.body ? { body: cfg.body } : {}),
+  });
+  const pacer = createPacer({
+    rate: cfg.qps,
+    durationNs: cfg.durationMs === undefined ? Infinity : cfg.durationMs * 1e6,
+    maxTicks: cfg.requests ?? Infinity,
+    arrivals: cfg.arrivals,
+    ...(cfg.seed !== undefined ? { seed: cfg.seed } : {}),
+  });
+  const nTargets = cfg.targets.length;
+  const base = clock.now();
+  let tick = 0;
+  let interrupted = false;
+
+  const secondTimer = setInterval(() => {
+    const s = meter.take(Math.round((clock.now() - base) / 1e9), sender.inFlight);
+    opts.onSecond?.(s);
+  }, 1000);
+
+  // The send loop: everything due is sent now (a late loop catches up, stamping each request with
+  // its intended time), then it sleeps until the next due time. Sleeps under ~1.5 ms spin on
+  // setImmediate, because setTimeout cannot wake sooner than 1 ms.
+  await new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const stop = () => {
+      interrupted = true;
+      if (timer) clearTimeout(timer);
+      resolve();
+    };
+    if (opts.signal?.aborted) return stop();
+    opts.signal?.addEventListener('abort', stop, { once: true });
+    const step = () => {
+      timer = undefined;
+      if (interrupted) return;
+      const elapsed = clock.now() - base;
+      for (let batch = 0; ; batch++) {
+        const p = pacer.pace(elapsed, tick);
+        if (p.stop) {
+          opts.signal?.removeEventListener('abort', stop);
+          return resolve();
+        }
+        if (p.waitNs > 0) {
+          if (p.waitNs > 1.5e6) timer = setTimeout(step, Math.floor(p.waitNs / 1e6 - 0.5));
+          else setImmediate(step);
+          return;
+        }
+        if (batch >= MAX_BATCH) {
+          setImmediate(step);
+          return;
+        }
+        const at = base + pacer.dueAt(tick);
+        for (let t = 0; t < nTargets; t++) {
+          const seq = tick * nTargets + t;
+          if (sender.inFlightOf(t) >= cfg.maxInFlight) sender.drop(seq, t, at);
+          else sender.send(seq, t, at);
+          meter.sent++;
+        }
+        tick++;
+      }
+    };
+    step();
+  });
+
+  // Drain: wait for every in-flight request to end by itself (each has its own deadline); after an
+  // interrupt wait at most drainMs, and a cancel signal ends the wait at once.
+  stopping = true;
+  if (sender.inFlight > 0) {
+    const waitMs = interrupted ? (opts.drainMs ?? cfg.timeoutMs) : cfg.timeoutMs + 1000;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(deadline);
+        opts.cancelSignal?.removeEventListener('abort', done);
+        resolve();
+      };
+      drained = done;
+      const deadline = setTimeout(done, waitMs);
+      if (opts.cancelSignal?.aborted) return done();
+      opts.cancelSignal?.addEventListener('abort', done, { once: true });
+    });
+  }
+  sender.cancelAll(); // whatever is still in flight now becomes `cancelled`
+  clearInterval(secondTimer);
+  await sender.close();
+  const endNs = clock.now();
+  const summary = reducer.result({
+    runId: cfg.runId, t0EpochNs: clock.t0EpochNs, startNs: base, endNs, partial: interrupted, config: loadConfigForSummary(cfg),
+  });
+  const result: LoadResult = { summary, clock };
+  if (ledger && ledgerPath && opts.outDir) {
+    ledger.close();
+    summary.ledger = {
+      file: 'ledger.bin', records: ledger.recordCount, bytes: ledger.size, complete: true,
+      bytesPerRecord: ledger.recordCount ? Math.round((ledger.size / ledger.recordCount) * 100) / 100 : 0,
+    };
+    const summaryPath = join(opts.outDir, 'summary.json');
+    writeFileSync(summaryPath, JSON.stringify(summary, null, 2) + '\n');
+    result.ledgerPath = ledgerPath;
+    result.summaryPath = summaryPath;
+  }
+  return result;
+}
