@@ -2,9 +2,11 @@
 # Builds the benchmark's peers when missing (idempotent): fortio and vegeta from their Go modules into
 # ${LOSSLESS_CACHE:-$HOME/.cache/lossless/lab}/bench/bin. autocannon is an npm devDependency (npm ci brings it).
 # Versions are pinned so figures stay comparable between runs; override with FORTIO_VERSION / VEGETA_VERSION.
+# fortio is held at v1.68.2, the last release before its CLI imported the grol scripting module (v1.69.0+),
+# which the Go module proxy reachable here refuses (403), so newer fortio cannot build on this machine.
 # Prints the bin folder on stdout; progress on stderr. Exit 3 when Go is missing or a build fails.
 set -euo pipefail
-fortio_version="${FORTIO_VERSION:-v1.75.3}"
+fortio_version="${FORTIO_VERSION:-v1.68.2}"
 vegeta_version="${VEGETA_VERSION:-v12.13.0}"
 cache="${LOSSLESS_CACHE:-$HOME/.cache/lossless/lab}"
 bin="$cache/bench/bin"

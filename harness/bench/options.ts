@@ -1,0 +1,84 @@
+// argv of `npm run bench -- ...`. Bad input exits 2 with the option, the value and what is allowed.
+import { parseArgs } from 'node:util';
+
+export const SECTIONS = ['rate', 'throughput', 'ledger', 'errors'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  long: boolean;
+  sections: Section[];
+  /** Seconds per rate-fidelity run (30, or 5 with --quick). */
+  rateSeconds: number;
+  rates: number[];
+  throughputSeconds: number;
+  /** Seconds of the 5k QPS ledger/memory run: 600 with --long, 60 by default, 15 with --quick. */
+  ledgerSeconds: number;
+  ledgerQps: number;
+  errorRequests: number;
+  connections: number;
+  out?: string;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `usage: npm run bench -- [--quick | --long] [--only rate,throughput,ledger,errors] [--rates 1000,5000,10000]
+  [--seconds N (per rate run)] [--connections N (default 32)] [--out DIR]
+  --quick  short runs (5 s per rate, 5 s throughput, 15 s ledger, 3000 error requests): a smoke run, not the figures
+  --long   the ledger/memory run lasts 10 minutes at 5k QPS instead of 60 s extrapolated`;
+
+function positiveInt(name: string, v: string, max: number): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n <= 0 || n > max) throw new UsageError(`--${name} ${JSON.stringify(v)}: expected a whole number from 1 to ${max}`);
+  return n;
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        quick: { type: 'boolean', default: false },
+        long: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        rates: { type: 'string' },
+        seconds: { type: 'string' },
+        connections: { type: 'string' },
+        out: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) throw new UsageError(USAGE);
+  if (v.quick && v.long) throw new UsageError('--quick and --long: choose one (quick shortens every run; long lengthens the ledger run)');
+  let sections: Section[] = [...SECTIONS];
+  if (v.only !== undefined) {
+    const names = v.only.split(',').map((s) => s.trim());
+    for (const n of names) {
+      if (!(SECTIONS as readonly string[]).includes(n)) throw new UsageError(`--only ${JSON.stringify(n)}: expected a comma list of ${SECTIONS.join(', ')}`);
+    }
+    sections = names as Section[];
+  }
+  const rates = v.rates === undefined ? [1000, 5000, 10000] : v.rates.split(',').map((r) => positiveInt('rates', r.trim(), 200_000));
+  const quick = Boolean(v.quick);
+  const opts: BenchOptions = {
+    quick,
+    long: Boolean(v.long),
+    sections,
+    rates,
+    rateSeconds: v.seconds === undefined ? (quick ? 5 : 30) : positiveInt('seconds', v.seconds, 3600),
+    throughputSeconds: quick ? 5 : 15,
+    ledgerSeconds: v.long ? 600 : quick ? 15 : 60,
+    ledgerQps: 5000,
+    errorRequests: quick ? 3000 : 10000,
+    connections: v.connections === undefined ? 32 : positiveInt('connections', v.connections, 4096),
+  };
+  if (v.out !== undefined) opts.out = v.out;
+  return opts;
+}

@@ -1,0 +1,95 @@
+// Reads a V8 .cpuprofile (what `node --cpu-prof` writes) and ranks functions by self time: where the
+// load engine's CPU goes when it falls short of a peer's throughput.
+import { readFile, readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface HotFunction {
+  name: string; // function name, or (program) / (garbage collector) / (idle)
+  where: string; // file:line, relative to the repo when inside it
+  selfMs: number;
+  selfPct: number;
+}
+
+function isProfile(x: unknown): x is CpuProfile {
+  if (!x || typeof x !== 'object') return false;
+  const p = x as Record<string, unknown>;
+  return Array.isArray(p.nodes) && Array.isArray(p.samples) && Array.isArray(p.timeDeltas);
+}
+
+/** Self time per function (samples weighted by their time deltas), heaviest first. */
+export function hotFunctions(profile: unknown, root: string, top = 15): HotFunction[] {
+  if (!isProfile(profile)) throw new Error('not a V8 CPU profile: nodes, samples or timeDeltas missing');
+  const byId = new Map<number, ProfileNode>();
+  for (const n of profile.nodes) byId.set(n.id, n);
+  const selfUs = new Map<string, { name: string; where: string; us: number }>();
+  let totalUs = 0;
+  // timeDeltas[i] is the time since the previous sample; it is the cost of samples[i]
+  for (let i = 0; i < profile.samples.length; i++) {
+    const node = byId.get(profile.samples[i] as number);
+    const dt = Math.max(0, profile.timeDeltas[i] ?? 0);
+    if (!node) continue;
+    totalUs += dt;
+    const f = node.callFrame;
+    const file = f.url.startsWith('file://') ? f.url.slice(7) : f.url;
+    const where = file ? `${file.startsWith(root) ? relative(root, file) : file}:${f.lineNumber + 1}` : '';
+    const name = f.functionName || '(anonymous)';
+    const key = `${name}\0${where}`;
+    const e = selfUs.get(key) ?? { name, where, us: 0 };
+    e.us += dt;
+    selfUs.set(key, e);
+  }
+  return [...selfUs.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((e) => ({
+      name: e.name,
+      where: e.where,
+      selfMs: Math.round(e.us / 100) / 10,
+      selfPct: totalUs > 0 ? Math.round((e.us / totalUs) * 1000) / 10 : 0,
+    }));
+}
+
+/** Loads the single .cpuprofile node wrote into dir (the newest when there are several). */
+export async function readProfileDir(dir: string): Promise<unknown> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const last = files.at(-1);
+  if (!last) throw new Error(`no .cpuprofile in ${dir}`);
+  return JSON.parse(await readFile(join(dir, last), 'utf8')) as unknown;
+}
+
+/** Share of self time by area: node internals, undici, the engine's own code, GC, idle. */
+export function byArea(profile: unknown, root: string): Record<string, number> {
+  const all = hotFunctions(profile, root, Number.MAX_SAFE_INTEGER);
+  const out: Record<string, number> = {};
+  for (const f of all) {
+    const area =
+      f.name === '(garbage collector)' ? 'gc'
+      : f.name === '(idle)' ? 'idle'
+      : f.name === '(program)' ? 'program (native, unattributed)'
+      : f.where.includes('node_modules/undici/') ? 'undici'
+      : f.where.includes('hdr-histogram') ? 'hdr-histogram'
+      : f.where.startsWith('harness/') ? 'lossless (harness/)'
+      : f.where.startsWith('node:') ? 'node core'
+      : f.where === '' ? 'native'
+      : 'other';
+    out[area] = Math.round(((out[area] ?? 0) + f.selfPct) * 10) / 10;
+  }
+  return out;
+}

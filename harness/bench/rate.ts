@@ -1,0 +1,136 @@
+// Section 1, rate fidelity: each tool asked for the same fixed rate against a fresh echo; achieved rate
+// as a % of target, and for lossless the send lag (actual minus intended send time) from its ledger.
+import { join } from 'node:path';
+import { runDir, withEcho, type BenchContext } from './context.ts';
+import { ledgerStats, runLossless, type LedgerStats } from './lossless.ts';
+import { PEERS, type PeerName } from './peers.ts';
+import { ms, pct, table, type Cell } from './table.ts';
+
+export interface RateRow {
+  target: number;
+  tool: 'lossless' | PeerName;
+  achieved: number;
+  pctOfTarget: number;
+  sendLagP50Ms?: number;
+  sendLagP99Ms?: number;
+  total: number;
+  notOk: number;
+  command: string;
+  error?: string;
+  ledger?: Omit<LedgerStats, 'failedSeqs5xx'>;
+  /** The engine's own figures from summary.json, to check against the ledger. */
+  summaryQps?: number;
+  summaryLagP99Ms?: number;
+}
+
+export interface RateSection {
+  seconds: number;
+  rows: RateRow[];
+  goals: { rate: number; withinHalfPercent: boolean; lagP99Under1ms?: boolean }[];
+}
+
+const HOW: Record<RateRow['tool'], string> = {
+  lossless: 'open loop; achieved = sends / span of actual send times in the ledger',
+  fortio: 'closed loop per thread (-c threads each pace qps/c; a slow reply delays its thread); ActualQPS',
+  vegeta: 'open loop; rate from its own timestamps (taken when a worker picks a tick up: late sends hidden)',
+  autocannon: '--overallRate: per-connection limit reset every second (bursts at second boundaries); responses / duration',
+};
+
+export async function rateSection(ctx: BenchContext): Promise<RateSection> {
+  const seconds = ctx.opts.rateSeconds;
+  const rows: RateRow[] = [];
+  for (const rate of ctx.opts.rates) {
+    await withEcho(ctx, `rate ${rate}/s lossless ${seconds}s`, {}, async (echo) => {
+      const out = join(await runDir(ctx, `rate-${rate}`), 'lossless');
+      try {
+        const r = await runLossless(ctx.root, ctx.node, {
+          url: echo.url,
+          qps: rate,
+          durationS: seconds,
+          connections: ctx.opts.connections,
+          keepalive: true,
+          out,
+        });
+        const s = await ledgerStats(ctx.root, ctx.node, join(out, 'ledger.bin'));
+        const { failedSeqs5xx: _, ...ledger } = s;
+        const row: RateRow = {
+          target: rate,
+          tool: 'lossless',
+          achieved: s.sendRate,
+          pctOfTarget: (s.sendRate / rate) * 100,
+          sendLagP50Ms: s.lagP50Ms,
+          sendLagP99Ms: s.lagP99Ms,
+          total: s.records,
+          notOk: s.records - (s.byOutcome.ok ?? 0),
+          command: r.command,
+          ledger,
+        };
+        row.summaryQps = r.summary.totals.actualQps;
+        row.summaryLagP99Ms = r.summary.totals.sendLagMs.p99;
+        rows.push(row);
+      } catch (e) {
+        rows.push(failed(rate, 'lossless', e));
+      }
+    });
+    for (const tool of ['fortio', 'vegeta', 'autocannon'] as const) {
+      await withEcho(ctx, `rate ${rate}/s ${tool} ${seconds}s`, {}, async (echo) => {
+        try {
+          const p = await PEERS[tool](ctx.bins, {
+            url: echo.url,
+            qps: rate,
+            durationS: seconds,
+            connections: ctx.opts.connections,
+            keepalive: true,
+            dir: await runDir(ctx, `rate-${rate}`),
+          });
+          const ok = Object.entries(p.byStatus).reduce((a, [code, n]) => a + (code.startsWith('2') ? n : 0), 0);
+          rows.push({
+            target: rate,
+            tool,
+            achieved: p.rate,
+            pctOfTarget: (p.rate / rate) * 100,
+            total: p.total,
+            notOk: p.total - ok,
+            command: p.command,
+          });
+        } catch (e) {
+          rows.push(failed(rate, tool, e));
+        }
+      });
+    }
+  }
+  const goals = ctx.opts.rates.map((rate) => {
+    const l = rows.find((r) => r.tool === 'lossless' && r.target === rate && !r.error);
+    const g: RateSection['goals'][number] = { rate, withinHalfPercent: !!l && Math.abs(l.pctOfTarget - 100) <= 0.5 };
+    if (rate === 5000) g.lagP99Under1ms = !!l && (l.sendLagP99Ms ?? Infinity) < 1;
+    return g;
+  });
+  return { seconds, rows, goals };
+}
+
+function failed(rate: number, tool: RateRow['tool'], e: unknown): RateRow {
+  return { target: rate, tool, achieved: NaN, pctOfTarget: NaN, total: 0, notOk: 0, command: '', error: (e as Error).message.slice(0, 300) };
+}
+
+export function formatRate(s: RateSection): string {
+  const rows: Cell[][] = s.rows.map((r) => [
+    r.target,
+    r.tool,
+    r.error ? 'FAILED' : Math.round(r.achieved),
+    r.error ? '-' : pct(r.pctOfTarget),
+    r.tool === 'lossless' && !r.error ? ms(r.sendLagP99Ms, 3) : 'n/a',
+    r.total,
+    r.notOk,
+  ]);
+  const lines = [
+    `1. Rate fidelity (${s.seconds} s per run, keep-alive, same connection count for every tool)`,
+    table(['target/s', 'tool', 'achieved/s', '% target', 'send-lag p99', 'requests', 'not ok'], rows),
+    ...s.rows.filter((r) => r.error).map((r) => `   ${r.tool} at ${r.target}/s failed: ${r.error}`),
+    '   how each tool computes its rate:',
+    ...Object.entries(HOW).map(([t, h]) => `     ${t}: ${h}`),
+    `   goals (lossless): ${s.goals
+      .map((g) => `${g.rate}/s within 0.5% ${g.withinHalfPercent ? 'MET' : 'MISSED'}${g.lagP99Under1ms === undefined ? '' : `, send-lag p99 < 1 ms ${g.lagP99Under1ms ? 'MET' : 'MISSED'}`}`)
+      .join('; ')}`,
+  ];
+  return lines.join('\n');
+}
