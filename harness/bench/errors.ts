@@ -116,7 +116,7 @@ export function binomialBand(n: number, p: number): number {
 }
 
 const PEER_NOTES: Record<PeerName, string> = {
-  fortio: 'counts transport errors as code -1; a dead keep-alive socket is retried once and counted OK; its warm-up requests (one per connection) are sent but not counted',
+  fortio: 'counts transport errors as code -1; a dead keep-alive socket is retried once and counted OK; with -t (not -n, used here) one warm-up request per connection is sent but not counted',
   vegeta: 'transport errors as status 0 with the error string; no per-request seq',
   autocannon: 'counters only (2xx/non2xx/errors/timeouts); no per-request record',
 };

@@ -31,7 +31,7 @@ export interface RateSection {
 
 const HOW: Record<RateRow['tool'], string> = {
   lossless: 'open loop; achieved = sends / span of actual send times in the ledger',
-  fortio: 'closed loop per thread (-c threads each pace qps/c; a slow reply delays its thread); ActualQPS',
+  fortio: 'closed loop per thread (-c threads each pace qps/c; a slow reply delays its thread); ActualQPS (its -c warm-up requests uncounted)',
   vegeta: 'open loop; rate from its own timestamps (taken when a worker picks a tick up: late sends hidden)',
   autocannon: '--overallRate: per-connection limit reset every second (bursts at second boundaries); responses / duration',
 };

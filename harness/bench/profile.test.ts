@@ -1,0 +1,33 @@
+// Self-time ranking on a real profile: a child node burns CPU in one named function under --cpu-prof.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { byArea, hotFunctions, readProfileDir } from './profile.ts';
+
+test('the function that burns the CPU ranks first by self time', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-prof-'));
+  const script = join(dir, 'burn.mjs');
+  await writeFile(
+    script,
+    `function burnHot(){let x=0;for(let i=0;i<4e6;i++)x+=Math.sqrt(i)*Math.sin(i);return x}
+     function idleish(){let x=0;for(let i=0;i<2e5;i++)x+=i;return x}
+     const end=Date.now()+600;let s=0;while(Date.now()<end){s+=burnHot();s+=idleish()}console.log(s>0)`,
+  );
+  execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, script]);
+  const prof = await readProfileDir(dir);
+  const hot = hotFunctions(prof, dir, 5);
+  assert.equal(hot[0]?.name, 'burnHot');
+  assert.equal(hot[0]?.where, 'burn.mjs:1');
+  assert.ok((hot[0]?.selfPct ?? 0) > 50, `burnHot self ${hot[0]?.selfPct}%`);
+  assert.ok(hot.every((h, i) => i === 0 || h.selfMs <= (hot[i - 1]?.selfMs ?? Infinity)), 'sorted by self time');
+  const areas = byArea(prof, dir);
+  const total = Object.values(areas).reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(total - 100) < 1, `areas add up to ${total}%`);
+});
+
+test('something that is not a profile is refused', () => {
+  assert.throws(() => hotFunctions({ nodes: [] }, '/'), /not a V8 CPU profile/);
+});
