@@ -48,10 +48,16 @@ export function isBusy(m: MachineLoad): boolean {
 export function describeLoad(m: MachineLoad): string {
   const base = `load ${m.loadavg.join(' ')} on ${m.cores} cores`;
   if (m.builds.length === 0) return `${base}; no build running`;
-  return `${base}; BUILD RUNNING (${m.builds.length} process${m.builds.length > 1 ? 'es' : ''}: ${m.builds
-    .slice(0, 2)
-    .map((b) => b.split(' ').slice(1, 4).join(' '))
-    .join('; ')}) — figures not comparable`;
+  // "go build x1, compile x2": the program names, counted
+  const names = new Map<string, number>();
+  for (const b of m.builds) {
+    const argv = b.split(' ').slice(1);
+    const prog = (argv[0] ?? '?').split('/').at(-1) ?? '?';
+    const name = prog === 'go' ? `go ${argv[1] ?? ''}`.trim() : prog;
+    names.set(name, (names.get(name) ?? 0) + 1);
+  }
+  const list = [...names].map(([n, c]) => `${n} x${c}`).join(', ');
+  return `${base}; BUILD RUNNING (${list}): figures not comparable`;
 }
 
 function round(x: number): number {
