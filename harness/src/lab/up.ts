@@ -1,0 +1,180 @@
+// `npm run lab:up`: the kind cluster `lossless` with its add-ons and the test echo, idempotently. Offline (built
+// here, cached) or online (kind's published images; untested here). Reuses a healthy cluster, recreates a
+// half-made one, prints each step and its time.
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { connect } from "node:net";
+import { execa } from "execa";
+import { ensureEngine, docker } from "./docker.ts";
+import { checkCgroups, checkDisk, checkPorts } from "./preflight.ts";
+import { ensureRootfs, NODE_ROOTFS, USERLAND_ROOTFS } from "./rootfs.ts";
+import { componentBinaries, ensureComponents } from "./image.ts";
+import { ensureBaseImage, ensureNodeImage, kindSource } from "./node-image.ts";
+import { ECHO, ensureAppImage, HARNESS, type AppImage } from "./app-image.ts";
+import { createCluster, deleteCluster, healthy, kindBinary, kubectl, nodeContainers, waitNodesReady } from "./cluster.ts";
+import { binPath, CLUSTER_NAME } from "./context.ts";
+import { LabError, step, type Lab } from "./step.ts";
+
+export type Source = "online" | "offline";
+
+export interface UpOptions {
+  source?: Source;
+}
+
+/** The artefacts of scripts/lab/build.sh the offline lab needs. */
+export const BUILD_ARTEFACTS = ["kubernetes", "pause", "etcd", "coredns", "kindnetd", "local-path-provisioner", "crictl", "kind", "kind-src"];
+
+/** Online when a registry answers on 443 within 3 s; LOSSLESS_LAB_SOURCE or --source override. */
+export async function chooseSource(explicit?: string): Promise<Source> {
+  const want = explicit ?? process.env.LOSSLESS_LAB_SOURCE;
+  if (want !== undefined && want !== "") {
+    if (want !== "online" && want !== "offline") {
+      throw new LabError(`--source/LOSSLESS_LAB_SOURCE: '${want}' is not a source (allowed: online, offline)`, 2);
+    }
+    return want;
+  }
+  const reachable = await new Promise<boolean>((resolve) => {
+    const s = connect({ host: "registry-1.docker.io", port: 443, timeout: 3000 });
+    const done = (ok: boolean) => { s.destroy(); resolve(ok); };
+    s.once("connect", () => done(true));
+    s.once("timeout", () => done(false));
+    s.once("error", () => done(false));
+  });
+  return reachable ? "online" : "offline";
+}
+
+/** Builds (or reuses) everything the offline node image needs; returns the node image ref. */
+async function offlineNodeImage(lab: Lab): Promise<string> {
+  await step(lab, "build binaries (scripts/lab/build.sh)", async (r) => {
+    try {
+      const out = await r.run(join(lab.repo, "scripts/lab/build.sh"), BUILD_ARTEFACTS, { timeoutMs: 120 * 60_000 });
+      for (const line of out.split("\n").filter(Boolean)) lab.out(`    ${line}`);
+    } catch (err) {
+      const failed = /FAILED ([\w-]+): see (\S+)/.exec(err instanceof Error ? err.message : "");
+      throw failed ? new LabError(`build of ${failed[1]} failed: see ${failed[2]}`, 3, failed[2]) : err;
+    }
+    for (const b of [...componentBinaries(), "kubeadm", "kubelet", "kubectl", "crictl", "kind"]) {
+      if (!existsSync(binPath(lab, b))) throw new LabError(`scripts/lab/build.sh ran but ${binPath(lab, b)} is missing`);
+    }
+  });
+  const userland = await ensureRootfs(lab, USERLAND_ROOTFS);
+  const nodeRootfs = await ensureRootfs(lab, NODE_ROOTFS);
+  const images = await ensureComponents(lab, userland);
+  const src = await kindSource(lab);
+  const base = await ensureBaseImage(lab, nodeRootfs, src);
+  return ensureNodeImage(lab, base, images, src);
+}
+
+async function ensureCluster(lab: Lab, image: string | undefined): Promise<void> {
+  const nodes = await nodeContainers();
+  const state = healthy(nodes, image);
+  if (state.ok) {
+    lab.out(`✓ cluster ${CLUSTER_NAME} running (${nodes.length} nodes): reused`);
+  } else {
+    await step(lab, "create cluster", async (r) => {
+      if (nodes.length > 0) {
+        lab.out(`    ${state.why}: deleting the cluster and creating it again`);
+        await deleteCluster(lab, r);
+      }
+      await checkPorts();
+      await createCluster(lab, r, image);
+    });
+  }
+  await step(lab, "nodes Ready", (r) => waitNodesReady(lab, r, 300));
+}
+
+async function loadImages(lab: Lab, images: readonly AppImage[]): Promise<void> {
+  await step(lab, "load echo and harness images", async (r) => {
+    for (const img of images) await r.run(kindBinary(lab), ["load", "docker-image", "--name", CLUSTER_NAME, img.ref]);
+  });
+}
+
+/** Context handed to the add-ons engineer's installAddons (harness/src/lab/addons.ts). */
+export interface AddonsContext {
+  kubectl: (args: string[], input?: string) => Promise<string>;
+  cache: string;
+  repo: string;
+  log: (line: string) => void;
+  source: Source;
+  versions: Lab["versions"];
+  /** The kind binary and cluster name, for `kind load image-archive|docker-image`. */
+  kind: string;
+  cluster: string;
+}
+
+async function installAddons(lab: Lab, source: Source): Promise<boolean> {
+  const file = join(lab.repo, "harness/src/lab/addons.ts");
+  if (!existsSync(file)) {
+    lab.out("✗ add-ons: harness/src/lab/addons.ts does not exist yet (MetalLB, ingress controllers not installed)");
+    return false;
+  }
+  const mod = (await import(file)) as { installAddons?: (ctx: AddonsContext) => Promise<void> };
+  if (typeof mod.installAddons !== "function") throw new LabError(`${file} does not export installAddons(ctx)`);
+  const install = mod.installAddons;
+  await step(lab, "add-ons", () =>
+    install({
+      kubectl: (args, input) => kubectl(lab, args, input),
+      cache: lab.cache,
+      repo: lab.repo,
+      log: (line) => lab.out(`    ${line}`),
+      source,
+      versions: lab.versions,
+      kind: kindBinary(lab),
+      cluster: CLUSTER_NAME,
+    }),
+  );
+  return true;
+}
+
+export const ECHO_NAMESPACE = "lossless-lab";
+
+async function deployEcho(lab: Lab, echo: AppImage): Promise<void> {
+  await step(lab, "echo deployment", async (r) => {
+    const yaml = readFileSync(join(lab.repo, "scripts/lab/manifests/echo.yaml"), "utf8").replaceAll("${IMAGE}", echo.ref);
+    // the Ingress objects need the controllers' IngressClass only at routing time: apply everything
+    r.note(await kubectl(lab, ["apply", "-f", "-"], yaml));
+    r.note(await kubectl(lab, ["-n", ECHO_NAMESPACE, "rollout", "status", "deployment/echo", "--timeout=180s"]));
+  });
+}
+
+/** Online: kind's published node image and a Dockerfile build of the echo/harness (needs a registry). */
+async function onlineApps(lab: Lab): Promise<AppImage[]> {
+  const out: AppImage[] = [];
+  await step(lab, "build echo and harness images (Dockerfiles)", async (r) => {
+    for (const [name, file] of [["echo", "workloads/echo/Dockerfile"], ["harness", "scripts/lab/images/harness.Dockerfile"]] as const) {
+      const ref = `lossless/${name}:dev`;
+      await r.run("docker", ["build", "-t", ref, "-f", join(lab.repo, file), lab.repo]);
+      out.push({ name, ref });
+    }
+  });
+  return out;
+}
+
+export async function labUp(lab: Lab, opts: UpOptions = {}): Promise<{ complete: boolean }> {
+  const t0 = performance.now();
+  checkCgroups();
+  await ensureEngine(lab);
+  const source = await chooseSource(opts.source);
+  lab.out(`· source: ${source}${opts.source || process.env.LOSSLESS_LAB_SOURCE ? "" : " (auto: set LOSSLESS_LAB_SOURCE or --source to override)"}`);
+  const dockerRoot = (await docker(["info", "--format", "{{.DockerRootDir}}"])).out.trim() || "/var/lib/docker";
+  checkDisk(dockerRoot, 6, "Docker's images and the kind nodes");
+  let nodeImage: string | undefined;
+  let apps: AppImage[];
+  if (source === "offline") {
+    checkDisk(lab.cache, 4, "the lab cache");
+    nodeImage = await offlineNodeImage(lab);
+    await ensureCluster(lab, nodeImage);
+    const userland = await ensureRootfs(lab, USERLAND_ROOTFS);
+    apps = [await ensureAppImage(lab, ECHO, userland), await ensureAppImage(lab, HARNESS, userland)];
+  } else {
+    await ensureCluster(lab, undefined);
+    apps = await onlineApps(lab);
+  }
+  await loadImages(lab, apps);
+  const addons = await installAddons(lab, source);
+  await deployEcho(lab, apps.find((a) => a.name === "echo")!);
+  const total = (performance.now() - t0) / 1000;
+  const du = await execa("du", ["-sh", lab.cache], { reject: false });
+  lab.out(`lab:up done in ${total.toFixed(1)}s; cache ${String(du.stdout).split("\t")[0]} at ${lab.cache}`);
+  return { complete: addons };
+}
