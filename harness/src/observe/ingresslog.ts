@@ -1,0 +1,74 @@
+// Routing-layer changes from the ingress controllers' own logs, so the lag from an endpoint change to the
+// proxy acting on it is measured rather than guessed.
+//
+// NGINX kubernetes-ingress (NIC) rewrites the config and reloads nginx on every endpoint change. Two
+// lines mark a reload:
+//   - the controller, at debug level (-v=3 / -log-level=debug), glog format:
+//       I20261123 01:02:03.123456   1 manager.go:321] Reloading nginx with configVersion: 7
+//     or with -log-format=json: {"time":"2026-11-23T01:02:03.123456Z","level":"DEBUG","msg":"Reloading nginx with configVersion: 7"}
+//   - nginx's master process, at the default notice level, when it gets the reload signal:
+//       2026/11/23 01:02:03 [notice] 14#14: signal 1 (SIGHUP) received from 31, reconfiguring
+// Traefik does not reload: it swaps its dynamic configuration, logged at debug level as
+//   2026-11-23T01:02:03Z DBG github.com/traefik/traefik/v3/pkg/server/configurationwatcher.go:227 > Configuration received config=... providerName=kubernetes
+//   or JSON {"level":"debug","providerName":"kubernetes","message":"Configuration received","time":"..."}
+// -> `ingress-upstreams`.
+//
+// `at` is the line's own time when it has sub-second precision (NIC's glog/JSON), else the time the
+// harness received the line: nginx and Traefik log whole seconds.
+
+import { epochMsToRunNs, type LifecycleEvent, type RunClock } from '../record.ts';
+
+export type IngressController = 'nginx' | 'traefik';
+
+const NIC_GLOG = /^[IWEF](\d{4})(\d{2})(\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)\s+\d+\s+\S+\]\s.*Reloading nginx with configVersion: (\d+)/;
+const NIC_MSG = /Reloading nginx with configVersion: (\d+)/;
+const NGINX_HUP = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}:\d{2}:\d{2}) \[notice\] \d+#\d+: signal 1 \(SIGHUP\) received/;
+const TRAEFIK_TEXT = /Configuration received.*providerName=(\S+)/;
+
+function jsonOf(line: string): Record<string, unknown> | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const v: unknown = JSON.parse(line);
+    return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One controller log line -> an ingress-reload / ingress-upstreams event, or undefined.
+ * `receivedAt` is the run-clock time the harness read the line; `pod` names the controller pod.
+ */
+export function parseIngressLine(line: string, controller: IngressController, receivedAt: number, clock: RunClock, pod?: string): LifecycleEvent | undefined {
+  const text = line.trim();
+  const ev = (kind: 'ingress-reload' | 'ingress-upstreams', at: number, detail: Record<string, string | number | boolean>): LifecycleEvent => {
+    const e: LifecycleEvent = { at, source: 'ingress', kind, detail: { controller, ...detail } };
+    if (pod) e.pod = pod;
+    return e;
+  };
+  if (controller === 'nginx') {
+    const g = NIC_GLOG.exec(text);
+    if (g) {
+      const epoch = Date.parse(`${g[1]}-${g[2]}-${g[3]}T${g[4]}Z`);
+      return ev('ingress-reload', Number.isNaN(epoch) ? receivedAt : epochMsToRunNs(clock, epoch), { configVersion: Number(g[5]), line: 'controller' });
+    }
+    const j = jsonOf(text);
+    const msg = typeof j?.msg === 'string' ? NIC_MSG.exec(j.msg) : null;
+    if (j && msg) {
+      const epoch = typeof j.time === 'string' ? Date.parse(j.time) : Number.NaN;
+      return ev('ingress-reload', Number.isNaN(epoch) ? receivedAt : epochMsToRunNs(clock, epoch), { configVersion: Number(msg[1]), line: 'controller' });
+    }
+    if (NGINX_HUP.test(text)) return ev('ingress-reload', receivedAt, { line: 'nginx-master' });
+    return undefined;
+  }
+  const j = jsonOf(text);
+  if (j) {
+    if (j.message === 'Configuration received' && (j.providerName === undefined || String(j.providerName).startsWith('kubernetes'))) {
+      return ev('ingress-upstreams', receivedAt, { provider: String(j.providerName ?? '') });
+    }
+    return undefined;
+  }
+  const t = TRAEFIK_TEXT.exec(text);
+  if (t?.[1]?.startsWith('kubernetes')) return ev('ingress-upstreams', receivedAt, { provider: t[1] });
+  return undefined;
+}

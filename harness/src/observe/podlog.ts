@@ -1,0 +1,96 @@
+// Lifecycle events from inside the pods: the echo workload's JSON log lines, the preStop span derived
+// from them, and a follower that streams a container's log lines.
+//
+// Times in these lines come from the node's clock (epoch ms), not the harness's: the attribution
+// estimates the offset between the two (attribute/skew.ts) before it compares them with watch stamps.
+
+import { type KubeConfig, Log } from '@kubernetes/client-node';
+import { createInterface } from 'node:readline';
+import { PassThrough } from 'node:stream';
+import { epochMsToRunNs, type LifecycleEvent, type LifecycleKind, type RunClock } from '../record.ts';
+
+const ECHO_EVENTS: Record<string, LifecycleKind> = {
+  start: 'process-start',
+  listening: 'listening',
+  ready: 'ready',
+  sigterm: 'sigterm',
+  'last-request': 'last-request',
+  exit: 'exit',
+};
+
+/**
+ * One echo log line -> one LifecycleEvent (source pod-log), or undefined for any other line.
+ * `{"event":"sigterm","at":1767225600123,"pod":"echo-abc","inFlight":3}`: scalar extras go to detail.
+ */
+export function parseEchoLine(line: string, clock: RunClock, podFallback?: string): LifecycleEvent | undefined {
+  const text = line.trim();
+  if (!text.startsWith('{')) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const o = raw as Record<string, unknown>;
+  const kind = typeof o.event === 'string' ? ECHO_EVENTS[o.event] : undefined;
+  if (!kind || typeof o.at !== 'number' || !Number.isFinite(o.at)) return undefined;
+  const e: LifecycleEvent = { at: epochMsToRunNs(clock, o.at), source: 'pod-log', kind };
+  const pod = typeof o.pod === 'string' && o.pod ? o.pod : podFallback;
+  if (pod) e.pod = pod;
+  const detail: Record<string, string | number | boolean> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (k === 'event' || k === 'at' || k === 'pod') continue;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') detail[k] = v;
+  }
+  if (Object.keys(detail).length > 0) e.detail = detail;
+  return e;
+}
+
+/**
+ * The preStop span of each pod whose spec has a preStop hook: it starts when the pod gets its
+ * deletionTimestamp (the watch's pod-deleting, receive time) and ends when the workload logs SIGTERM
+ * (DESIGN.md: an exec hook's output never reaches the container log). Pods without a sigterm line get
+ * only the start.
+ */
+export function derivePreStop(events: readonly LifecycleEvent[]): LifecycleEvent[] {
+  const out: LifecycleEvent[] = [];
+  const sorted = [...events].sort((a, b) => a.at - b.at);
+  for (const del of sorted) {
+    if (del.kind !== 'pod-deleting' || !del.pod || del.detail?.preStopSeconds === undefined) continue;
+    const start: LifecycleEvent = { at: del.at, source: 'watch', kind: 'prestop-start', pod: del.pod, detail: { preStopSeconds: del.detail.preStopSeconds } };
+    if (del.node) start.node = del.node;
+    out.push(start);
+    // The first sigterm logged by this pod at or after the deletion; a little slack for clock skew.
+    const sig = sorted.find((e) => e.kind === 'sigterm' && e.pod === del.pod && e.at >= del.at - 1e9);
+    if (sig) out.push({ at: sig.at, source: 'pod-log', kind: 'prestop-end', pod: del.pod, detail: { ms: Math.round((sig.at - del.at) / 1e6) } });
+  }
+  return out;
+}
+
+export interface LogFollow {
+  stop(): void;
+  /** Resolves when the stream ends (container exited, or stop()). */
+  done: Promise<void>;
+}
+
+/**
+ * Streams a container's log (from its start, then following) line by line. Each line goes to onLine with
+ * its receive time taken by the caller. Exercised against a real cluster by the lab tests.
+ */
+export async function followPodLog(kc: KubeConfig, namespace: string, pod: string, container: string, onLine: (line: string) => void): Promise<LogFollow> {
+  const stream = new PassThrough();
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  rl.on('line', onLine);
+  const done = new Promise<void>((resolve) => {
+    rl.on('close', () => resolve());
+  });
+  const req = await new Log(kc).log(namespace, pod, container, stream, { follow: true, timestamps: false });
+  return {
+    stop: () => {
+      req.abort();
+      stream.end();
+    },
+    done,
+  };
+}
