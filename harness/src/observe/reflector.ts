@@ -24,9 +24,13 @@ export type ChangeCause = 'initial' | 'watch' | 'relist';
 
 export interface ReflectorStatus {
   kind: 'listed' | 'watching' | 'watch-ended' | 'gone' | 'error';
+  /** The collection, e.g. pods, endpointslices (the path's last segment). */
+  resource: string;
   path: string;
   resourceVersion: string;
   detail?: string;
+  /** Set with kind `error`: what failed (the loop retries with backoff). */
+  lastError?: string;
 }
 
 export interface ReflectorOptions<T extends KubeObject> {
@@ -99,8 +103,9 @@ export class Reflector<T extends KubeObject> {
   }
 
   private status(kind: ReflectorStatus['kind'], detail?: string): void {
-    const s: ReflectorStatus = { kind, path: this.opts.path, resourceVersion: this.resourceVersion };
+    const s: ReflectorStatus = { kind, resource: this.opts.path.split('/').at(-1) ?? '', path: this.opts.path, resourceVersion: this.resourceVersion };
     if (detail !== undefined) s.detail = detail;
+    if (kind === 'error' && detail !== undefined) s.lastError = detail;
     this.opts.onStatus?.(s);
   }
 
