@@ -1,0 +1,181 @@
+// The ClusterIP path: the load engine runs as a pod inside the cluster (the harness image) and streams
+// every record back as NDJSON on its stdout, which the runner follows through the pod's log. The stream
+// opens with the loader's clock origin and closes with its record count, so the runner can check that
+// no record was lost on the way (`complete`) and put every record on its own clock.
+
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { OUTCOMES, PHASES, type RequestRecord, type RunClock } from '../record.ts';
+import { followPodLog, type LogFollow } from '../observe/podlog.ts';
+import { apply, poll, type Kube } from './kube.ts';
+
+/** The first line a streaming loader prints. */
+export interface StreamHeader {
+  stream: 'header';
+  runId: string;
+  t0EpochNs: string;
+}
+/** The last line: how many records the loader wrote. */
+export interface StreamEnd {
+  stream: 'end';
+  records: number;
+  partial: boolean;
+}
+
+export const LOADER_NAME = 'lossless-loader';
+/** Loader seqs start here so they never collide with the host's. */
+export const IN_CLUSTER_SEQ_BASE = 1_000_000_000;
+
+export interface LoaderSpec {
+  namespace: string;
+  image: string;
+  url: string;
+  runId: string;
+  qps: number;
+  connections: number;
+  keepalive: boolean;
+  timeoutMs: number;
+  arrivals: 'uniform' | 'poisson';
+  maxInFlight?: number;
+  /** Upper bound on the load's length; the runner stops it earlier by deleting the pod. */
+  maxDurationMs: number;
+}
+
+export function loaderArgs(s: LoaderSpec): string[] {
+  const args = [
+    'load', s.url, '--qps', String(s.qps), '--duration', `${Math.ceil(s.maxDurationMs / 1000)}s`, '--connections', String(s.connections),
+    s.keepalive ? '--keepalive' : '--no-keepalive', '--timeout', `${s.timeoutMs}ms`, '--arrivals', s.arrivals, '--run-id', s.runId,
+    '--seq-base', String(IN_CLUSTER_SEQ_BASE), '--stream', '--quiet', '--out', '/tmp/lossless',
+  ];
+  if (s.maxInFlight !== undefined) args.push('--max-in-flight', String(s.maxInFlight));
+  return args;
+}
+
+export function loaderPod(s: LoaderSpec): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: LOADER_NAME, namespace: s.namespace, labels: { 'app.kubernetes.io/name': LOADER_NAME } },
+    spec: {
+      restartPolicy: 'Never',
+      // SIGTERM stops sending; in-flight requests get up to the timeout to finish before the count line.
+      terminationGracePeriodSeconds: Math.ceil(s.timeoutMs / 1000) + 15,
+      containers: [{ name: 'loader', image: s.image, imagePullPolicy: 'IfNotPresent', args: loaderArgs(s) }],
+    },
+  };
+}
+
+/** Parses one streamed record line (times on the loader's clock). Throws on a malformed record. */
+export function parseStreamedRecord(o: Record<string, unknown>): RequestRecord {
+  const num = (k: string): number => {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`streamed record: ${k} is not a number`);
+    return v;
+  };
+  const outcome = o.outcome;
+  const phase = o.phase;
+  if (!OUTCOMES.includes(outcome as never)) throw new Error(`streamed record: unknown outcome ${String(outcome)}`);
+  if (!PHASES.includes(phase as never)) throw new Error(`streamed record: unknown phase ${String(phase)}`);
+  const r: RequestRecord = {
+    seq: num('seq'), target: String(o.target), scheduledAt: num('scheduledAt'), sentAt: num('sentAt'), endAt: num('endAt'),
+    outcome: outcome as RequestRecord['outcome'], phase: phase as RequestRecord['phase'], reusedConnection: o.reusedConnection === true,
+    bytesSent: num('bytesSent'), bytesReceived: num('bytesReceived'),
+  };
+  if (typeof o.status === 'number') r.status = o.status;
+  if (typeof o.errorCode === 'string') r.errorCode = o.errorCode;
+  if (typeof o.remoteAddr === 'string') r.remoteAddr = o.remoteAddr;
+  if (typeof o.localPort === 'number') r.localPort = o.localPort;
+  if (typeof o.servedBy === 'string') r.servedBy = o.servedBy;
+  return r;
+}
+
+export interface LoaderResult {
+  received: number;
+  /** The loader's own count, from its end line; undefined when the line never arrived. */
+  reported?: number;
+  complete: boolean;
+  partial: boolean;
+  malformed: number;
+}
+
+/** Runs the loader pod; records arrive shifted onto the runner's clock. */
+export class InClusterLoader {
+  private follow: LogFollow | undefined;
+  private shiftNs: number | undefined;
+  private received = 0;
+  private malformed = 0;
+  private end: StreamEnd | undefined;
+
+  constructor(
+    private readonly k: Kube,
+    private readonly kc: KubeConfig,
+    private readonly spec: LoaderSpec,
+    private readonly clock: RunClock,
+    private readonly onRecord: (r: RequestRecord) => void,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Creates the pod and waits until it runs and its stream has opened (bounded). */
+  async start(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const { namespace } = this.spec;
+    await apply(this.k, loaderPod(this.spec) as Parameters<typeof apply>[1]);
+    const running = await poll(timeoutMs, 250, async () => {
+      const p = await this.k.core.readNamespacedPod({ name: LOADER_NAME, namespace });
+      const phase = p.status?.phase;
+      if (phase === 'Failed' || phase === 'Succeeded') throw new Error(`loader pod ended early (${phase})`);
+      return phase === 'Running';
+    }, signal);
+    if (!running) throw new Error(`the in-cluster loader pod did not start in ${Math.round(timeoutMs / 1000)} s (image ${this.spec.image} loaded into the nodes?)`);
+    this.follow = await followPodLog(this.kc, namespace, LOADER_NAME, 'loader', (line) => this.line(line));
+    const opened = await poll(timeoutMs, 100, async () => this.shiftNs !== undefined, signal);
+    if (!opened) throw new Error('the in-cluster loader started but printed no stream header');
+  }
+
+  private line(text: string): void {
+    if (!text.startsWith('{')) return;
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      this.malformed++;
+      return;
+    }
+    if (o.stream === 'header') {
+      this.shiftNs = Number(BigInt(String(o.t0EpochNs)) - this.clock.t0EpochNs);
+      return;
+    }
+    if (o.stream === 'end') {
+      this.end = { stream: 'end', records: Number(o.records), partial: o.partial === true };
+      return;
+    }
+    if (this.shiftNs === undefined) return;
+    try {
+      const r = parseStreamedRecord(o);
+      r.scheduledAt += this.shiftNs;
+      r.sentAt += this.shiftNs;
+      r.endAt += this.shiftNs;
+      this.received++;
+      this.onRecord(r);
+    } catch (err) {
+      this.malformed++;
+      this.log(`in-cluster loader: ${(err as Error).message}`);
+    }
+  }
+
+  /** Deletes the pod (SIGTERM: the loader drains and prints its count) and waits for the stream to end. */
+  async stop(): Promise<LoaderResult> {
+    const grace = Math.ceil(this.spec.timeoutMs / 1000) + 15;
+    await this.k.core.deleteNamespacedPod({ name: LOADER_NAME, namespace: this.spec.namespace, gracePeriodSeconds: grace }).catch(() => undefined);
+    if (this.follow) {
+      await Promise.race([this.follow.done, new Promise((r) => setTimeout(r, (grace + 10) * 1000))]);
+      this.follow.stop();
+    }
+    const result: LoaderResult = {
+      received: this.received,
+      complete: this.end !== undefined && this.end.records === this.received && this.malformed === 0,
+      partial: this.end?.partial ?? true,
+      malformed: this.malformed,
+    };
+    if (this.end) result.reported = this.end.records;
+    return result;
+  }
+}

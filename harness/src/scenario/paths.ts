@@ -1,0 +1,48 @@
+// Where each traffic path is driven from, and to which address: the LoadBalancer path and the ingress
+// paths from the host (the kind network routes to MetalLB addresses; the ingress controllers are mapped
+// to 127.0.0.1), the ClusterIP path from a pod inside the cluster.
+
+import type { Route } from './manifest.ts';
+
+/** Host ports the lab maps to the ingress controllers (scripts/lab/kind.yaml). */
+export const INGRESS_HOST_PORTS = { nginx: 18080, traefik: 18081 } as const;
+
+export interface HostTarget {
+  path: string;
+  type: Route['type'];
+  url: string;
+  headers: Array<[string, string]>;
+}
+
+export interface PathTargets {
+  host: HostTarget[];
+  /** The ClusterIP path, driven by the in-cluster loader. */
+  inCluster?: { path: string; url: string };
+}
+
+/**
+ * Resolves every route to the URL the load engine sends to. `lbAddress` gives a LoadBalancer
+ * Service's external address (waiting for it when needed).
+ */
+export async function resolveTargets(routes: readonly Route[], namespace: string, lbAddress: (service: string) => Promise<string>): Promise<PathTargets> {
+  const out: PathTargets = { host: [] };
+  for (const r of routes) {
+    if (r.type === 'clusterip') {
+      out.inCluster = { path: r.path, url: `http://${r.service}.${namespace}.svc.cluster.local:${r.port}/${r.path}` };
+    } else if (r.type === 'lb') {
+      const addr = await lbAddress(r.service);
+      out.host.push({ path: r.path, type: r.type, url: `http://${addr}:${r.port}/${r.path}`, headers: [] });
+    } else {
+      const controller = r.ingressClass === 'traefik' ? 'traefik' : 'nginx';
+      const headers: Array<[string, string]> = r.host ? [['host', r.host]] : [];
+      out.host.push({ path: r.path, type: r.type, url: `http://127.0.0.1:${INGRESS_HOST_PORTS[controller]}/${r.path}`, headers });
+    }
+  }
+  return out;
+}
+
+/** Maps a ledger target (URL) back to the scenario's path name. */
+export function pathOfTarget(targets: PathTargets, url: string): string | undefined {
+  if (targets.inCluster?.url === url) return targets.inCluster.path;
+  return targets.host.find((t) => t.url === url)?.path;
+}

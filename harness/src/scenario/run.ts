@@ -1,0 +1,256 @@
+// The scenario run: deploy a variant, drive load through every path while the Deployment rolls, watch
+// everything, then collect, attribute and write the run folder. Whatever happens (Ctrl-C, a lost watch,
+// a rollout that never finishes) the records measured so far are written and the namespace is removed.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { LifecycleEvent, RequestRecord } from '../record.ts';
+import { LedgerWriter } from '../ledger/writer.ts';
+import { readLedger } from '../ledger/reader.ts';
+import { TimelineWriter } from '../ledger/timeline.ts';
+import { createRunTimer } from '../load/clock.ts';
+import { runLoad } from '../load/run.ts';
+import { SummaryReducer, type Summary } from '../load/summary.ts';
+import { watchCluster, type ClusterWatch } from '../observe/cluster.ts';
+import { parseEchoLine, derivePreStop } from '../observe/podlog.ts';
+import { sampleHostCpu, type HostCpu } from '../observe/hostcpu.ts';
+import { loadScenario, type Scenario } from './schema.ts';
+import { buildManifests, deploymentFor, LABEL_APP } from './manifest.ts';
+import { apply, connect, deleteNamespace, ensureNamespace, waitLoadBalancerIP, waitRollout, type Kube } from './kube.ts';
+import { resolveTargets, type PathTargets } from './paths.ts';
+import { PodLogs } from './podlogs.ts';
+import { InClusterLoader, type LoaderResult } from './incluster.ts';
+import { probeTargets } from './probe.ts';
+import { IngressLogs } from './ingresslogs.ts';
+
+export interface ScenarioRunOptions {
+  file: string;
+  variant?: string;
+  /** Parent of the run folder; default results/. */
+  resultsDir?: string;
+  signal?: AbortSignal;
+  /** Keep the namespace after the run (for debugging). */
+  keep?: boolean;
+  /** The in-cluster loader's image (the lab loads lossless/harness:dev). */
+  harnessImage?: string;
+  log?: (line: string) => void;
+}
+
+export interface ScenarioRun {
+  dir: string;
+  runId: string;
+  scenario: Scenario;
+  summary: Summary;
+  records: RequestRecord[];
+  events: LifecycleEvent[];
+  targets: PathTargets;
+  hostCpu: HostCpu;
+  inCluster?: LoaderResult;
+  interrupted: boolean;
+  /** What stopped the run before its end (the folder still holds what was measured). */
+  error?: Error;
+  /** Problems met along the way that did not stop the run (a lost log stream, an incomplete loader stream). */
+  warnings: string[];
+}
+
+export function runFolderName(date: Date, name: string): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${date.getUTCFullYear()}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}-${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}`;
+  return `${stamp}-${name}`;
+}
+
+/** Sleeps `ms` unless aborted first; resolves false when aborted. */
+function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(false);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(false);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The environment failed (output folder, cluster): exit 3. */
+export class RunEnvironmentError extends Error {
+  readonly exitCode = 3;
+  override name = 'RunEnvironmentError';
+}
+
+const ROLLOUT_TIMEOUT_MS = 300_000;
+
+export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
+  const log = o.log ?? ((l: string) => console.error(l));
+  const s = await loadScenario(o.file, o.variant);
+  const k = connect(s.cluster);
+  const runId = runFolderName(new Date(), s.name);
+  const dir = join(o.resultsDir ?? 'results', runId);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new RunEnvironmentError(`cannot create the run folder ${dir}: ${(e as Error).message}`);
+  }
+  writeFileSync(join(dir, 'scenario.json'), JSON.stringify(s, null, 2) + '\n');
+  log(`run ${runId}: scenario ${s.name}, variant ${s.variant}, namespace ${s.namespace}, context ${k.context}`);
+
+  const clock = createRunTimer();
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    warnings.push(w);
+    log(`warning: ${w}`);
+  };
+  const events: LifecycleEvent[] = [];
+  const timeline = new TimelineWriter(join(dir, 'timeline.ndjson'), { t0EpochNs: clock.t0EpochNs, runId });
+  let podLogs: PodLogs | undefined;
+  const emit = (e: LifecycleEvent) => {
+    events.push(e);
+    timeline.write(e);
+    podLogs?.observe(e);
+  };
+  const mark = (kind: LifecycleEvent['kind'], detail?: LifecycleEvent['detail']) => {
+    const e: LifecycleEvent = { at: clock.now(), source: 'runner', kind };
+    if (detail) e.detail = detail;
+    emit(e);
+  };
+
+  const ledger = new LedgerWriter(join(dir, 'ledger.bin'), { t0EpochNs: clock.t0EpochNs, runId });
+  const reducer = new SummaryReducer({ closeAfterNs: s.load.timeout * 1e6 + 2e9 });
+  let firstAt = Infinity;
+  let lastAt = 0;
+  const onRecord = (r: RequestRecord) => {
+    ledger.write(r);
+    reducer.add(r);
+    if (r.scheduledAt < firstAt) firstAt = r.scheduledAt;
+    if (r.endAt > lastAt) lastAt = r.endAt;
+  };
+
+  const cpu = sampleHostCpu(clock.now, cpus().length);
+  const stopLoad = new AbortController();
+  const interrupted = () => o.signal?.aborted === true;
+  let watch: ClusterWatch | undefined;
+  let ingressLogs: IngressLogs | undefined;
+  let loader: InClusterLoader | undefined;
+  let loaderResult: LoaderResult | undefined;
+  let hostLoad: ReturnType<typeof runLoad> | undefined;
+  let targets: PathTargets = { host: [] };
+  const labels = { 'app.kubernetes.io/managed-by': 'lossless', 'lossless.dev/run': runId };
+  let error: Error | undefined;
+
+  try {
+    await ensureNamespace(k, s.namespace, labels);
+    const m = buildManifests(s, 0);
+    const objects: KubernetesObject[] = [...m.services, ...m.ingresses, m.deployment] as KubernetesObject[];
+    for (const obj of objects) await apply(k, obj);
+    log(`applied ${objects.length} objects; waiting for ${s.workload.replicas} replica(s)`);
+
+    watch = await watchCluster({
+      kubeConfig: k.kc, namespace: s.namespace, clock, now: clock.now, onEvent: emit, labelSelector: `${LABEL_APP}=${s.workload.name}`,
+      onStatus: (st) => { if (st.lastError) warn(`watch ${st.resource}: ${st.lastError}`); },
+    });
+    podLogs = new PodLogs({
+      kc: k.kc, namespace: s.namespace, container: s.workload.name,
+      onLine: (pod, line) => {
+        const e = parseEchoLine(line, clock, pod);
+        if (e) emit(e);
+      },
+      onError: (pod, err) => warn(`log of ${pod}: ${(err as Error).message}`),
+    });
+    // pods that started before the log manager existed
+    for (const e of events) podLogs.observe(e);
+    const controllers = [...new Set(s.paths.flatMap((p) => (p.type === 'ingress' ? [p.controller] : [])))];
+    if (controllers.length > 0) {
+      ingressLogs = new IngressLogs(k, clock, emit, warn);
+      await ingressLogs.start(controllers);
+    }
+
+    await waitRollout(k, s.namespace, s.workload.name, ROLLOUT_TIMEOUT_MS, o.signal);
+    targets = await resolveTargets(m.routes, s.namespace, (svc) => waitLoadBalancerIP(k, s.namespace, svc, 120_000, o.signal));
+    // Routing must answer before the measurement starts: a path that never answers is an environment problem.
+    await probeTargets(targets.host, 90_000, o.signal);
+    log(`paths: ${[...targets.host.map((t) => `${t.path} ${t.url}`), ...(targets.inCluster ? [`${targets.inCluster.path} ${targets.inCluster.url} (in cluster)`] : [])].join('; ')}`);
+
+    const maxDurationMs = 3_600_000;
+    if (targets.inCluster && !interrupted()) {
+      loader = new InClusterLoader(k, k.kc, {
+        namespace: s.namespace, image: o.harnessImage ?? 'lossless/harness:dev', url: targets.inCluster.url, runId, qps: s.load.qps,
+        connections: s.load.connections, keepalive: s.load.keepalive, timeoutMs: s.load.timeout, arrivals: s.load.arrivals, maxDurationMs,
+        ...(s.load.maxInFlight !== undefined ? { maxInFlight: s.load.maxInFlight } : {}),
+      }, clock, onRecord, log);
+      await loader.start(120_000, o.signal);
+    }
+    if (targets.host.length > 0 && !interrupted()) {
+      hostLoad = runLoad({
+        targets: targets.host.map((t) => t.url), targetHeaders: targets.host.map((t) => t.headers), qps: s.load.qps, durationMs: maxDurationMs,
+        connections: s.load.connections, keepalive: s.load.keepalive, timeoutMs: s.load.timeout, method: 'GET', headers: [],
+        maxInFlight: s.load.maxInFlight ?? Math.max(1, Math.ceil((s.load.qps * s.load.timeout) / 1000)), arrivals: s.load.arrivals, runId,
+      }, { signal: stopLoad.signal, clock, onRecord });
+    }
+    mark('load-start', { qps: s.load.qps, paths: s.paths.length });
+
+    if (await pause(s.rollout.after, o.signal)) {
+      for (let i = 1; i <= s.rollout.count; i++) {
+        mark('rollout-start', { n: i, trigger: s.rollout.trigger });
+        await apply(k, deploymentFor(s, i) as KubernetesObject);
+        await waitRollout(k, s.namespace, s.workload.name, ROLLOUT_TIMEOUT_MS, o.signal);
+        if (interrupted()) break;
+        mark('rollout-end', { n: i });
+        log(`rollout ${i}/${s.rollout.count} complete`);
+        if (i < s.rollout.count && !(await pause(s.rollout.interval, o.signal))) break;
+      }
+      if (!interrupted()) await pause(s.rollout.coolDown, o.signal);
+    }
+  } catch (e) {
+    error = e instanceof Error ? e : new Error(String(e));
+    log(`run stopped: ${error.message}`);
+  }
+  // Collect whatever was measured, in order: stop sending, drain, stop watching, write.
+  stopLoad.abort();
+  let summaryPartial = interrupted() || error !== undefined;
+  if (hostLoad) {
+    const r = await hostLoad.catch((e: unknown) => {
+      warn(`host load: ${(e as Error).message}`);
+      return undefined;
+    });
+    if (r?.summary.partial && interrupted()) summaryPartial = true;
+  }
+  if (loader) {
+    loaderResult = await loader.stop().catch((e: unknown) => {
+      warn(`in-cluster loader: ${(e as Error).message}`);
+      return undefined;
+    });
+    if (loaderResult && !loaderResult.complete) {
+      warn(`in-cluster loader stream incomplete: received ${loaderResult.received} of ${loaderResult.reported ?? 'unknown'} records (${loaderResult.malformed} malformed)`);
+    }
+  }
+  if (events.some((e) => e.kind === 'load-start')) mark('load-end');
+  // Give terminating pods' last log lines (exit) a moment to arrive before the streams close.
+  await podLogs?.stop(3000);
+  await ingressLogs?.stop();
+  await watch?.stop();
+  for (const e of derivePreStop(events)) emit(e);
+  timeline.close();
+  ledger.close();
+  const hostCpu = cpu.stop();
+  const summary = reducer.result({
+    runId, t0EpochNs: clock.t0EpochNs, startNs: Number.isFinite(firstAt) ? firstAt : 0, endNs: lastAt, partial: summaryPartial,
+    config: { scenario: s.name, variant: s.variant, load: s.load, paths: s.paths },
+  });
+  writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  if (!o.keep) {
+    log(`deleting namespace ${s.namespace}`);
+    const gone = await deleteNamespace(k, s.namespace).catch(() => false);
+    if (!gone) warn(`namespace ${s.namespace} was not deleted in time; delete it with kubectl`);
+  }
+  const records: RequestRecord[] = [];
+  for await (const r of readLedger(join(dir, 'ledger.bin'))) records.push(r);
+  const run: ScenarioRun = { dir, runId, scenario: s, summary, records, events, targets, hostCpu, interrupted: interrupted(), warnings };
+  if (loaderResult) run.inCluster = loaderResult;
+  if (error) run.error = error;
+  return run;
+}
