@@ -1,0 +1,29 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { importClosure } from "./app-image.ts";
+
+test("the import closure follows relative imports (static, dynamic, side-effect) and ignores packages", () => {
+  const repo = mkdtempSync(join(tmpdir(), "lossless-closure-"));
+  mkdirSync(join(repo, "workloads/echo"), { recursive: true });
+  mkdirSync(join(repo, "harness/src"), { recursive: true });
+  writeFileSync(join(repo, "workloads/echo/main.ts"), 'import { a } from "./server.ts";\nimport "node:http";\nimport x from "undici";\n');
+  writeFileSync(join(repo, "workloads/echo/server.ts"), 'import type { R } from "../../harness/src/record.ts";\nconst m = await import("./knobs.ts");\n');
+  writeFileSync(join(repo, "workloads/echo/knobs.ts"), 'import "./server.ts";\n');
+  writeFileSync(join(repo, "harness/src/record.ts"), "export type R = 1;\n");
+  writeFileSync(join(repo, "workloads/echo/unused.ts"), "");
+  assert.deepEqual(importClosure(repo, "workloads/echo/main.ts"), [
+    "harness/src/record.ts",
+    "workloads/echo/knobs.ts",
+    "workloads/echo/main.ts",
+    "workloads/echo/server.ts",
+  ]);
+});
+
+test("a relative import of a missing file is an error naming it", () => {
+  const repo = mkdtempSync(join(tmpdir(), "lossless-closure-"));
+  writeFileSync(join(repo, "main.ts"), 'import "./gone.ts";\n');
+  assert.throws(() => importClosure(repo, "main.ts"), /gone\.ts is imported but does not exist/);
+});
