@@ -1,0 +1,220 @@
+// The timeline indexed for attribution: per pod, the moments that matter (all in run ns, pod-log times
+// already moved onto the harness's clock); routing-layer changes; and the ready-endpoint history per
+// Service and node.
+
+import type { LifecycleEvent } from '../record.ts';
+
+export interface PodFacts {
+  pod: string;
+  ips: Set<string>;
+  node?: string;
+  hasReadinessProbe?: boolean;
+  preStopSeconds?: number;
+  gracePeriodSeconds?: number;
+  events: LifecycleEvent[];
+  endpointReady?: number; // first endpoint-ready, any Service
+  endpointReadyEvent?: LifecycleEvent;
+  listening?: number; // pod-log
+  appReady?: number; // pod-log `ready`
+  hasLogs: boolean;
+  deleting?: number;
+  deletingEvent?: LifecycleEvent;
+  sigterm?: number; // pod-log
+  sigtermEvent?: LifecycleEvent;
+  /** First moment after deletion/SIGTERM that any Service stopped routing to it (not-ready, serving off, removed). */
+  routingGone?: number;
+  routingGoneEvent?: LifecycleEvent;
+  killed?: number;
+  killedEvent?: LifecycleEvent;
+  exit?: number; // pod-log, or pod-terminated receive when there is no exit line
+  lastRequest?: number;
+  /** Latest send time of a request this pod answered (from the records, set by attribute()). */
+  acceptedUntil?: number;
+}
+
+export interface EndpointPoint {
+  at: number;
+  /** Pods ready (or serving while terminating: kube-proxy falls back to those) per node. */
+  usableByNode: Map<string, Set<string>>;
+  readyPods: Set<string>;
+}
+
+export interface ZeroInterval {
+  from: number;
+  to: number;
+  startEvent: LifecycleEvent;
+  endEvent?: LifecycleEvent;
+}
+
+export interface Timeline {
+  pods: Map<string, PodFacts>;
+  podByIp: Map<string, string[]>;
+  /** Routing-layer changes (ingress reloads / upstream swaps), sorted by time. */
+  routingChanges: LifecycleEvent[];
+  /** lb-announce events, sorted. */
+  announces: LifecycleEvent[];
+  /** Per Service, the endpoint state after each change, sorted by time. */
+  endpoints: Map<string, EndpointPoint[]>;
+  /** Across every Service: intervals with no ready endpoint at all, [from, to) (what a proxy that ignores terminating endpoints sees). */
+  noReady: ZeroInterval[];
+  /** Intervals with neither a ready endpoint nor a serving terminating one (kube-proxy falls back to those). */
+  noUsable: ZeroInterval[];
+  hasPodLogs: boolean;
+}
+
+const ROUTING_OFF = new Set(['endpoint-not-ready', 'endpoint-removed', 'endpoint-terminating']);
+
+export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
+  const sorted = [...events].sort((a, b) => a.at - b.at);
+  const pods = new Map<string, PodFacts>();
+  const facts = (pod: string): PodFacts => {
+    let f = pods.get(pod);
+    if (!f) pods.set(pod, (f = { pod, ips: new Set(), events: [], hasLogs: false }));
+    return f;
+  };
+  const routingChanges: LifecycleEvent[] = [];
+  const announces: LifecycleEvent[] = [];
+  for (const e of sorted) {
+    if (e.kind === 'ingress-reload' || e.kind === 'ingress-upstreams') routingChanges.push(e);
+    if (e.kind === 'lb-announce') announces.push(e);
+    if (!e.pod || e.source === 'ingress') continue;
+    const f = facts(e.pod);
+    f.events.push(e);
+    if (e.podIP) f.ips.add(e.podIP);
+    if (e.node && e.source !== 'pod-log') f.node = e.node;
+    if (e.detail?.hasReadinessProbe !== undefined) f.hasReadinessProbe = e.detail.hasReadinessProbe === true;
+    if (e.detail?.preStopSeconds !== undefined && e.kind !== 'prestop-start') f.preStopSeconds = Number(e.detail.preStopSeconds);
+    if (e.detail?.gracePeriodSeconds !== undefined) f.gracePeriodSeconds = Number(e.detail.gracePeriodSeconds);
+    if (e.source === 'pod-log') f.hasLogs = true;
+    switch (e.kind) {
+      case 'endpoint-ready':
+        if (f.endpointReady === undefined) {
+          f.endpointReady = e.at;
+          f.endpointReadyEvent = e;
+        }
+        break;
+      case 'listening':
+        f.listening ??= e.at;
+        break;
+      case 'ready':
+        f.appReady ??= e.at;
+        break;
+      case 'pod-deleting':
+        if (f.deleting === undefined) {
+          f.deleting = e.at;
+          f.deletingEvent = e;
+        }
+        break;
+      case 'sigterm':
+        if (f.sigterm === undefined) {
+          f.sigterm = e.at;
+          f.sigtermEvent = e;
+        }
+        break;
+      case 'pod-killed':
+        if (f.killed === undefined) {
+          // finishedAt (whole seconds, floored) is before the receive time: take the earlier one.
+          f.killed = e.apiAt !== undefined ? Math.min(e.at, e.apiAt) : e.at;
+          f.killedEvent = e;
+        }
+        break;
+      case 'exit':
+        f.exit = e.at;
+        break;
+      case 'pod-terminated':
+        f.exit ??= e.apiAt !== undefined ? Math.min(e.at, e.apiAt) : e.at;
+        break;
+      case 'last-request':
+        f.lastRequest = e.at;
+        break;
+    }
+  }
+  // Routing gone: the first routing-off change at or after the pod started going away.
+  for (const f of pods.values()) {
+    const from = Math.min(f.deleting ?? Infinity, f.sigterm ?? Infinity);
+    if (!Number.isFinite(from)) continue;
+    const off = f.events.find((e) => ROUTING_OFF.has(e.kind) && e.at >= from - 1e9 && (e.kind !== 'endpoint-terminating' || e.detail?.serving === false || e.detail?.ready === false));
+    if (off) {
+      f.routingGone = off.at;
+      f.routingGoneEvent = off;
+    }
+  }
+  const podByIp = new Map<string, string[]>();
+  for (const f of pods.values()) for (const ip of f.ips) podByIp.set(ip, [...(podByIp.get(ip) ?? []), f.pod]);
+
+  // Endpoint history per Service, and the intervals with no ready endpoint in any Service.
+  const endpoints = new Map<string, EndpointPoint[]>();
+  const state = new Map<string, Map<string, { node: string; ready: boolean; serving: boolean; terminating: boolean }>>();
+  const zeros = { ready: new ZeroTracker(), usable: new ZeroTracker() };
+  for (const e of sorted) {
+    if (!e.kind.startsWith('endpoint-') || !e.pod) continue;
+    const svc = String(e.detail?.service ?? '');
+    const m = state.get(svc) ?? new Map();
+    state.set(svc, m);
+    if (e.kind === 'endpoint-removed') m.delete(e.pod);
+    else m.set(e.pod, { node: e.node ?? '', ready: e.detail?.ready === true, serving: e.detail?.serving === true, terminating: e.detail?.terminating === true });
+    const usableByNode = new Map<string, Set<string>>();
+    const readyPods = new Set<string>();
+    for (const [pod, s] of m) {
+      if (s.ready) readyPods.add(pod);
+      if (s.ready || (s.serving && s.terminating)) {
+        const set = usableByNode.get(s.node) ?? new Set<string>();
+        set.add(pod);
+        usableByNode.set(s.node, set);
+      }
+    }
+    const points = endpoints.get(svc) ?? [];
+    endpoints.set(svc, points);
+    points.push({ at: e.at, usableByNode, readyPods });
+    let anyReady = false;
+    let anyUsable = false;
+    for (const sm of state.values()) {
+      for (const s of sm.values()) {
+        anyReady ||= s.ready;
+        anyUsable ||= s.ready || (s.serving && s.terminating);
+      }
+    }
+    zeros.ready.step(anyReady, e);
+    zeros.usable.step(anyUsable, e);
+  }
+  return {
+    pods,
+    podByIp,
+    routingChanges,
+    announces,
+    endpoints,
+    noReady: zeros.ready.finish(),
+    noUsable: zeros.usable.finish(),
+    hasPodLogs: [...pods.values()].some((p) => p.hasLogs),
+  };
+}
+
+/** Intervals where a condition that once held stopped holding. */
+class ZeroTracker {
+  private ever = false;
+  private since: LifecycleEvent | undefined;
+  private readonly out: ZeroInterval[] = [];
+  step(some: boolean, e: LifecycleEvent): void {
+    if (some) {
+      this.ever = true;
+      if (this.since) this.out.push({ from: this.since.at, to: e.at, startEvent: this.since, endEvent: e });
+      this.since = undefined;
+    } else if (this.ever && !this.since) this.since = e;
+  }
+  finish(): ZeroInterval[] {
+    if (this.since) this.out.push({ from: this.since.at, to: Infinity, startEvent: this.since });
+    this.since = undefined;
+    return this.out;
+  }
+}
+
+/** The endpoint state of a Service at time t (the last change at or before t). */
+export function endpointsAt(points: EndpointPoint[] | undefined, t: number): EndpointPoint | undefined {
+  if (!points) return undefined;
+  let found: EndpointPoint | undefined;
+  for (const p of points) {
+    if (p.at > t) break;
+    found = p;
+  }
+  return found;
+}
