@@ -1,0 +1,215 @@
+// The lab's add-ons: MetalLB (L2, a pool at the top of the `kind` network), NGINX kubernetes-ingress on
+// 127.0.0.1:18080 and Traefik on 127.0.0.1:18081. Binaries come from scripts/lab/build.sh (Go modules),
+// images from Debian rootfs + scripts/lab/addons/*Dockerfile, manifests from scripts/lab/addons/ and from
+// MetalLB's module; everything is applied server-side, so a rerun converges instead of failing.
+// Both lab sources (offline, online) build the add-ons here: NGINX kubernetes-ingress needs a patched build
+// either way (see scripts/lab/recipes/nginx-ingress.sh), and one path is one thing to test.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { docker } from "./docker.ts";
+import { LabError, step, type Lab, type Runner } from "./step.ts";
+import { readVersions, need, type Versions } from "./versions.ts";
+import { ADDON_ARTEFACTS, ensureAddonImages, type BuiltImage } from "./addons/images.ts";
+import { rewriteManifest } from "./addons/manifest.ts";
+import { poolForNetwork, poolManifest, type IpamConfig, type Pool } from "./addons/pool.ts";
+
+export { ADDON_ARTEFACTS } from "./addons/images.ts";
+export { poolForSubnet, poolForNetwork, inPool, type Pool } from "./addons/pool.ts";
+
+/** What installAddons needs from lab:up (a subset of up.ts's AddonsContext). */
+export interface AddonsCtx {
+  kubectl: (args: string[], input?: string) => Promise<string>;
+  cache: string;
+  repo: string;
+  log: (line: string) => void;
+  versions?: Versions;
+  /** kind binary and cluster name, for `kind load docker-image`. */
+  kind?: string;
+  cluster?: string;
+}
+
+export const FIELD_MANAGER = "lossless-lab";
+
+export const METALLB = {
+  namespace: "metallb-system",
+  /** IPAddressPool and L2Advertisement name. */
+  pool: "lossless",
+  controller: "controller",
+  speaker: "speaker",
+  /** label selector of the speaker pods (their logs say which node announces an IP). */
+  speakerSelector: "app=metallb,component=speaker",
+} as const;
+
+export interface IngressController {
+  name: "nginx" | "traefik";
+  ingressClass: string;
+  namespace: string;
+  deployment: string;
+  container: string;
+  /** label selector of the controller pods, for their logs (reload / configuration events). */
+  selector: string;
+  /** where the host reaches it (kind extraPortMappings on the control-plane -> nodePort). */
+  url: string;
+  hostPort: number;
+  nodePort: number;
+  /** how a route goes to the Service's ClusterIP instead of pod IPs. */
+  clusterIp: { on: "Ingress" | "Service"; annotation: string; value: "true" };
+  /** a log line that marks the proxy picking up new upstreams. */
+  reloadLine: RegExp;
+}
+
+export const INGRESS_CONTROLLERS: Readonly<Record<"nginx" | "traefik", IngressController>> = {
+  nginx: {
+    name: "nginx",
+    ingressClass: "nginx",
+    namespace: "nginx-ingress",
+    deployment: "nginx-ingress",
+    container: "nginx-ingress",
+    selector: "app=nginx-ingress",
+    url: "http://127.0.0.1:18080",
+    hostPort: 18080,
+    nodePort: 30080,
+    clusterIp: { on: "Ingress", annotation: "nginx.org/use-cluster-ip", value: "true" },
+    reloadLine: /Reloading nginx with configVersion: \d+/,
+  },
+  traefik: {
+    name: "traefik",
+    ingressClass: "traefik",
+    namespace: "traefik",
+    deployment: "traefik",
+    container: "traefik",
+    selector: "app=traefik",
+    url: "http://127.0.0.1:18081",
+    hostPort: 18081,
+    nodePort: 30081,
+    clusterIp: { on: "Service", annotation: "traefik.ingress.kubernetes.io/service.nativelb", value: "true" },
+    reloadLine: /Configuration received.*kubernetes/,
+  },
+};
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+/** The MetalLB pool for the `kind` docker network on this machine. */
+export async function metallbPool(): Promise<Pool> {
+  const r = await docker(["network", "inspect", "kind", "--format", "{{json .IPAM.Config}}"]);
+  if (!r.ok) throw new LabError("docker network 'kind' does not exist: create the cluster first (npm run lab:up)");
+  return poolForNetwork(JSON.parse(r.out) as IpamConfig[]);
+}
+
+/** The LoadBalancer IP MetalLB gave a Service, waiting up to timeoutMs for it. */
+export async function loadBalancerIP(
+  kubectl: AddonsCtx["kubectl"],
+  namespace: string,
+  service: string,
+  timeoutMs = 60_000,
+): Promise<string> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const ip = await kubectl(["-n", namespace, "get", "service", service, "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"]);
+    if (ip.trim() !== "") return ip.trim();
+    if (Date.now() > until) {
+      throw new LabError(
+        `Service ${namespace}/${service} got no LoadBalancer IP in ${timeoutMs} ms: check it is type LoadBalancer and ` +
+          `MetalLB runs (kubectl -n ${METALLB.namespace} get pods; kubectl -n ${namespace} describe service ${service})`,
+      );
+    }
+    await sleep(1000);
+  }
+}
+
+async function apply(ctx: AddonsCtx, r: Runner, yaml: string): Promise<void> {
+  r.note(await ctx.kubectl(["apply", "--server-side", "--force-conflicts", `--field-manager=${FIELD_MANAGER}`, "-f", "-"], yaml));
+}
+
+/** Waits for a workload's rollout; on failure the error carries its pods' state and last log lines. */
+async function rollout(ctx: AddonsCtx, r: Runner, namespace: string, kind: "deployment" | "daemonset", name: string, selector: string): Promise<void> {
+  try {
+    r.note(await ctx.kubectl(["-n", namespace, "rollout", "status", `${kind}/${name}`, "--timeout=240s"]));
+  } catch (err) {
+    const pods = await ctx.kubectl(["-n", namespace, "get", "pods", "-l", selector, "-o", "wide"]).catch(() => "");
+    const logs = await ctx.kubectl(["-n", namespace, "logs", "-l", selector, "--tail=20", "--all-containers"]).catch(() => "");
+    r.note(`${pods}\n${logs}`);
+    throw new LabError(
+      `${kind} ${namespace}/${name} is not ready: ${err instanceof Error ? err.message : String(err)}\n${pods}\n` +
+        `last log lines:\n${logs.split("\n").slice(-8).join("\n")}`,
+    );
+  }
+}
+
+function imageFor(images: readonly BuiltImage[], name: string): BuiltImage {
+  const img = images.find((i) => i.name === name);
+  if (!img) throw new Error(`no add-on image ${name}`);
+  return img;
+}
+
+function idsOf(images: readonly BuiltImage[]): Record<string, string> {
+  return Object.fromEntries(images.map((i) => [i.ref, i.id]));
+}
+
+async function installMetallb(ctx: AddonsCtx, lab: Lab, images: readonly BuiltImage[]): Promise<Pool> {
+  return step(lab, "metallb", async (r) => {
+    const version = need(lab.versions, "METALLB_VERSION");
+    const text = readFileSync(join(lab.cache, "bin", "metallb-native.yaml"), "utf8");
+    const yaml = rewriteManifest(text, {
+      images: {
+        [`quay.io/metallb/controller:${version}`]: imageFor(images, "metallb-controller").ref,
+        [`quay.io/metallb/speaker:${version}`]: imageFor(images, "metallb-speaker").ref,
+      },
+      imageIds: idsOf(images),
+    });
+    await apply(ctx, r, yaml);
+    await rollout(ctx, r, METALLB.namespace, "deployment", METALLB.controller, "app=metallb,component=controller");
+    await rollout(ctx, r, METALLB.namespace, "daemonset", METALLB.speaker, METALLB.speakerSelector);
+    const pool = await metallbPool();
+    // The pool goes through MetalLB's validating webhook, served by the controller once its certificate is
+    // in place: a fresh install refuses it for a few seconds.
+    const until = Date.now() + 180_000;
+    for (;;) {
+      try {
+        await apply(ctx, r, poolManifest(pool, METALLB.namespace, METALLB.pool));
+        break;
+      } catch (err) {
+        if (Date.now() > until) throw err;
+        r.note(`pool not accepted yet: ${err instanceof Error ? err.message : String(err)}`);
+        await sleep(3000);
+      }
+    }
+    ctx.log(`MetalLB L2 pool ${pool.range} (kind network ${pool.subnet})`);
+    return pool;
+  });
+}
+
+async function installController(ctx: AddonsCtx, lab: Lab, images: readonly BuiltImage[], c: IngressController, manifest: string, image: string): Promise<void> {
+  await step(lab, `${c.name} ingress`, async (r) => {
+    const text = readFileSync(join(lab.repo, manifest), "utf8");
+    const img = imageFor(images, image);
+    await apply(ctx, r, rewriteManifest(text, { images: { "${IMAGE}": img.ref }, imageIds: idsOf(images) }));
+    await rollout(ctx, r, c.namespace, "deployment", c.deployment, c.selector);
+    ctx.log(`${c.name}: IngressClass ${c.ingressClass}, ${c.url} (NodePort ${c.nodePort})`);
+  });
+}
+
+/** Builds, loads and applies MetalLB, NGINX kubernetes-ingress and Traefik; waits until each is ready. */
+export async function installAddons(ctx: AddonsCtx): Promise<void> {
+  const lab: Lab = {
+    cache: ctx.cache,
+    repo: ctx.repo,
+    versions: ctx.versions ?? readVersions(join(ctx.repo, "scripts/lab/versions.env")),
+    out: ctx.log,
+    timings: [],
+  };
+  const t0 = performance.now();
+  await step(lab, "add-on binaries", async (r) => {
+    const out = await r.run("bash", [join(lab.repo, "scripts/lab/build.sh"), ...ADDON_ARTEFACTS], { timeoutMs: 90 * 60_000 });
+    for (const line of out.split("\n").filter(Boolean)) ctx.log(line);
+  });
+  const images = await ensureAddonImages(lab);
+  await step(lab, "load add-on images", async (r) => {
+    await r.run(ctx.kind ?? "kind", ["load", "docker-image", "--name", ctx.cluster ?? "lossless", ...images.map((i) => i.ref)]);
+  });
+  await installMetallb(ctx, lab, images);
+  await installController(ctx, lab, images, INGRESS_CONTROLLERS.nginx, "scripts/lab/addons/nginx-ingress/nginx-ingress.yaml", "nginx-ingress");
+  await installController(ctx, lab, images, INGRESS_CONTROLLERS.traefik, "scripts/lab/addons/traefik/traefik.yaml", "traefik");
+  const parts = lab.timings.map((t) => `${t.name} ${t.result === "cached" ? "cached" : `${t.seconds.toFixed(1)}s`}`);
+  ctx.log(`add-ons ready in ${((performance.now() - t0) / 1000).toFixed(1)}s (${parts.join(", ")})`);
+}
