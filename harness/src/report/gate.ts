@@ -1,0 +1,134 @@
+// The CI gate: budgets (from the scenario file or flags) against a run's figures -> checks, each
+// naming the loss window and cause that broke it, and the exit code (0 within budget, 1 breached).
+//
+// Budgets apply per traffic path (target): maxLossPercent to its loss %, maxLost to its lost count,
+// maxWindowMs to its longest loss window. A variant that expects loss (expect.loses: true, the naive
+// side of a scenario) is judged by its expectation instead: it must lose, and when causes are named
+// at least one loss window must carry one of them; its budgets are not applied.
+import type { Summary } from '../load/summary.ts';
+import type { Budgets, Expectation } from '../scenario/schema.ts';
+import { UsageError } from '../cli/command.ts';
+import type { LossWindow } from './model.ts';
+import { longestWindow } from './windows.ts';
+
+export type CheckKind = 'maxLossPercent' | 'maxLost' | 'maxWindowMs' | 'expect-loss' | 'expect-cause' | 'expect-no-loss';
+
+export interface GateCheck {
+  kind: CheckKind;
+  /** The traffic path, or null for a check over the whole run. */
+  target: string | null;
+  limit: number | string | null;
+  actual: number | string;
+  pass: boolean;
+  /** One line: what was measured against what, and on a breach the window and its cause. */
+  message: string;
+  window?: LossWindow;
+}
+
+export interface GateResult {
+  pass: boolean;
+  exitCode: 0 | 1;
+  budgets: Budgets;
+  expect: Expectation | null;
+  checks: GateCheck[];
+}
+
+export function describeWindow(w: LossWindow, originNs = 0): string {
+  const s = (ns: number) => ((ns - originNs) / 1e9).toFixed(3);
+  const cause = w.cause ?? 'no cause attributed';
+  const pods = w.pods.length ? ` on ${w.pods.join(', ')}` : '';
+  return `window ${s(w.start)}-${s(w.end)} s (${w.durationMs} ms, ${w.lost} lost${pods}) cause ${cause}`;
+}
+
+function fmtPct(x: number): string {
+  return `${Number(x.toPrecision(4))}%`;
+}
+
+/** Evaluates budgets or the expectation. `originNs` is where window times are counted from in messages. */
+export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: Budgets, expect?: Expectation, originNs = 0): GateResult {
+  const checks: GateCheck[] = [];
+  const byTarget = (t: string) => windows.filter((w) => w.target === t);
+  const worst = (ws: LossWindow[]) => ws.reduce<LossWindow | undefined>((a, w) => (!a || w.lost > a.lost ? w : a), undefined);
+  const why = (ws: LossWindow[]) => {
+    const w = worst(ws);
+    return w ? `; worst ${describeWindow(w, originNs)}` : '';
+  };
+
+  if (expect?.loses) {
+    const lost = summary.totals.lost;
+    checks.push({
+      kind: 'expect-loss', target: null, limit: '> 0', actual: lost, pass: lost > 0,
+      message: lost > 0 ? `expected loss and lost ${lost} (${fmtPct(summary.totals.lossPct)})` : 'expected this variant to lose requests, and it lost none: the scenario no longer reproduces its mechanism',
+    });
+    if (expect.causes && expect.causes.length > 0) {
+      const seen = [...new Set(windows.map((w) => w.cause ?? 'none'))];
+      const hit = windows.find((w) => w.cause !== null && (expect.causes as string[]).includes(w.cause));
+      checks.push({
+        kind: 'expect-cause', target: null, limit: expect.causes.join(' | '), actual: seen.join(', ') || 'none', pass: hit !== undefined,
+        message: hit ? `expected cause seen: ${describeWindow(hit, originNs)}` : `expected one of the causes ${expect.causes.join(', ')}; attribution named ${seen.join(', ') || 'no window'}`,
+        ...(hit ? { window: hit } : {}),
+      });
+    }
+  } else {
+    if (expect && !expect.loses) {
+      const lost = summary.totals.lost;
+      const ws = windows;
+      checks.push({
+        kind: 'expect-no-loss', target: null, limit: 0, actual: lost, pass: lost === 0,
+        message: lost === 0 ? 'expected no loss and lost none' : `expected no loss and lost ${lost}${why(ws)}`,
+        ...(worst(ws) ? { window: worst(ws)! } : {}),
+      });
+    }
+    for (const t of summary.targets) {
+      const ws = byTarget(t.target);
+      if (budgets.maxLossPercent !== undefined) {
+        const pass = t.lossPct <= budgets.maxLossPercent;
+        checks.push({
+          kind: 'maxLossPercent', target: t.target, limit: budgets.maxLossPercent, actual: t.lossPct, pass,
+          message: `loss ${fmtPct(t.lossPct)} (${t.lost} of ${t.scheduled - t.cancelled}) ${pass ? '<=' : '>'} budget ${fmtPct(budgets.maxLossPercent)}${pass ? '' : why(ws)}`,
+          ...(!pass && worst(ws) ? { window: worst(ws)! } : {}),
+        });
+      }
+      if (budgets.maxLost !== undefined) {
+        const pass = t.lost <= budgets.maxLost;
+        checks.push({
+          kind: 'maxLost', target: t.target, limit: budgets.maxLost, actual: t.lost, pass,
+          message: `lost ${t.lost} ${pass ? '<=' : '>'} budget ${budgets.maxLost}${pass ? '' : why(ws)}`,
+          ...(!pass && worst(ws) ? { window: worst(ws)! } : {}),
+        });
+      }
+      if (budgets.maxWindowMs !== undefined) {
+        const w = longestWindow(ws);
+        const actual = w?.durationMs ?? 0;
+        const pass = actual <= budgets.maxWindowMs;
+        checks.push({
+          kind: 'maxWindowMs', target: t.target, limit: budgets.maxWindowMs, actual, pass,
+          message: w ? `longest loss window ${actual} ms ${pass ? '<=' : '>'} budget ${budgets.maxWindowMs} ms: ${describeWindow(w, originNs)}` : `no loss window (budget ${budgets.maxWindowMs} ms)`,
+          ...(!pass && w ? { window: w } : {}),
+        });
+      }
+    }
+  }
+  const pass = checks.every((c) => c.pass);
+  return { pass, exitCode: pass ? 0 : 1, budgets, expect: expect ?? null, checks };
+}
+
+/** `--max-loss 0.1%` (percent of requests) or `--max-loss 25` (a count of lost requests). */
+export function parseMaxLoss(value: string): Budgets {
+  const v = value.trim();
+  const pct = /^(\d+(?:\.\d+)?)%$/.exec(v);
+  if (pct) {
+    const n = Number(pct[1]);
+    if (n > 100) throw new UsageError(`--max-loss '${value}': a percentage is at most 100%`);
+    return { maxLossPercent: n };
+  }
+  if (/^\d+$/.test(v)) return { maxLost: Number(v) };
+  throw new UsageError(`--max-loss '${value}': expected a percentage such as 0.1% or a whole count of lost requests such as 25`);
+}
+
+/** `--max-window 500ms` / `2s`: the longest loss window allowed on any path. */
+export function parseMaxWindow(value: string): Budgets {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(value.trim());
+  if (!m) throw new UsageError(`--max-window '${value}': expected a duration in ms or s such as 500ms or 2s`);
+  return { maxWindowMs: Number(m[1]) * (m[2] === 's' ? 1000 : 1) };
+}
