@@ -115,3 +115,19 @@ test('rollout n changes the pod template deterministically for each trigger', ()
   assert.equal(envOf(3)[ROLLOUT_ENV], '3');
   assert.equal(envOf(3).COLOR, 'blue');
 });
+
+test('every catalogue variant builds, and naive and fixed manifests really differ', async () => {
+  const { readdir } = await import('node:fs/promises');
+  const { loadScenario } = await import('./schema.ts');
+  const dir = new URL('../../../scenarios/', import.meta.url).pathname;
+  for (const f of (await readdir(dir)).filter((x) => x.endsWith('.yaml'))) {
+    const built = new Map<string, string>();
+    const base = await loadScenario(dir + f);
+    for (const v of base.variants) {
+      const m = buildManifests(await loadScenario(dir + f, v), 1);
+      assert.equal(m.routes.length, base.paths.length, `${f} ${v}: a route per path`);
+      built.set(v, JSON.stringify({ ...m, deployment: { ...m.deployment, metadata: {}, spec: { ...m.deployment.spec, template: { ...m.deployment.spec?.template, metadata: {} } } }, services: m.services.map((s) => s.spec), ingresses: m.ingresses.map((i) => [i.spec, i.metadata?.annotations]) }));
+    }
+    assert.notEqual(built.get('naive'), built.get('fixed'), `${f}: naive and fixed manifests differ`);
+  }
+});
