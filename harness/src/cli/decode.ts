@@ -1,0 +1,66 @@
+// `lossless decode <ledger|run folder> [--format ndjson|csv]`: prints a binary ledger as text.
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { readLedger, LedgerFormatError } from '../ledger/reader.ts';
+import type { RequestRecord } from '../record.ts';
+import { EXIT_OK, UsageError, type Command, type Io } from './command.ts';
+import { parseOptions } from './options.ts';
+import { parseChoice } from './units.ts';
+
+const usage = `usage: lossless decode <ledger.bin | run folder> [--format ndjson|csv]
+  prints one line per request; times are ns since the run's origin (t0EpochNs in the ledger header)`;
+
+export const CSV_COLUMNS = [
+  'seq', 'target', 'scheduledAt', 'sentAt', 'endAt', 'outcome', 'status', 'errorCode', 'phase', 'remoteAddr', 'localPort',
+  'reusedConnection', 'servedBy', 'bytesSent', 'bytesReceived',
+] as const satisfies ReadonlyArray<keyof RequestRecord>;
+
+function csvCell(v: unknown): string {
+  if (v === undefined) return '';
+  const s = String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function toCsvLine(r: RequestRecord): string {
+  return CSV_COLUMNS.map((c) => csvCell(r[c])).join(',');
+}
+
+export const decodeCommand: Command = {
+  name: 'decode',
+  summary: 'print a binary ledger as NDJSON or CSV',
+  usage,
+  async run(argv: string[], io: Io): Promise<number> {
+    const { values, positionals } = parseOptions(argv, { format: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+    if (values.help) {
+      io.stdout.write(usage + '\n');
+      return EXIT_OK;
+    }
+    if (positionals.length !== 1) throw new UsageError(`<ledger>: expected exactly one ledger file or run folder, got ${positionals.length}`);
+    const format = values.format === undefined ? 'ndjson' : parseChoice('--format', values.format, ['ndjson', 'csv'] as const);
+    let path = positionals[0]!;
+    if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'ledger.bin');
+    if (!existsSync(path)) throw new UsageError(`<ledger> '${positionals[0]}': no such file; expected a ledger.bin or a run folder holding one`);
+    const reader = readLedger(path);
+    const out = io.stdout;
+    let chunk: string[] = format === 'csv' ? [CSV_COLUMNS.join(',')] : [];
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      const ok = out.write(chunk.join('\n') + '\n');
+      chunk = [];
+      if (!ok) await once(out, 'drain');
+    };
+    try {
+      for await (const r of reader) {
+        chunk.push(format === 'csv' ? toCsvLine(r) : JSON.stringify(r));
+        if (chunk.length >= 1000) await flush();
+      }
+      await flush();
+    } catch (err) {
+      if (err instanceof LedgerFormatError) throw new UsageError(`<ledger> '${path}': ${err.message}`);
+      throw err;
+    }
+    if (!reader.complete) io.stderr.write(`lossless decode: ${path} has no end trailer (the run was killed); printed the records up to the last whole one\n`);
+    return EXIT_OK;
+  },
+};

@@ -1,0 +1,193 @@
+// `lossless load <url>...`: argv -> validated LoadConfig -> runLoad -> files + summary on stdout.
+// Everything is validated before the output folder is created, so bad input leaves nothing behind.
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ARRIVALS } from '../schedule/pacer.ts';
+import { runLoad, type LoadConfig } from '../load/run.ts';
+import { formatProgress } from '../load/progress.ts';
+import { formatSummary } from '../load/text.ts';
+import type { Summary } from '../load/summary.ts';
+import { EXIT_OK, EnvError, UsageError, type Command, type Io } from './command.ts';
+import { parseChoice, parseCount, parseDuration, parsePositive, utcStamp } from './units.ts';
+import { parseOptions } from './options.ts';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const MAX_TIMEOUT_MS = 300_000; // the ledger stores durations up to 429 s
+
+const usage = `usage: lossless load <url>... [options]
+  --qps N                 requests per second per target (default 50)
+  --duration D            500ms, 30s, 5m, 1h (default 10s) | --requests N (ticks; one request per target each)
+  --connections N         max sockets per target (default 64)
+  --keepalive | --no-keepalive   reuse connections (default) or open one per request
+  --timeout D             per request, whole exchange (default 5s, max 300s)
+  --method M              (default GET)
+  -H, --header 'name: value'     repeatable
+  --body S | --body-file F
+  --max-in-flight N       per target; more become 'dropped' records (default qps x timeout)
+  --arrivals uniform|poisson     (default uniform); --seed N for poisson
+  --out DIR               (default results/<UTC yyyymmdd-hhmmss>-load/)
+  --run-id ID             (default the output folder's name)
+  --quiet                 no progress line and no text summary
+  --json                  print summary.json on stdout instead of the text summary`;
+
+const OPTIONS = {
+  qps: { type: 'string' },
+  duration: { type: 'string' },
+  requests: { type: 'string' },
+  connections: { type: 'string' },
+  keepalive: { type: 'boolean' },
+  timeout: { type: 'string' },
+  method: { type: 'string' },
+  header: { type: 'string', short: 'H', multiple: true },
+  body: { type: 'string' },
+  'body-file': { type: 'string' },
+  'max-in-flight': { type: 'string' },
+  arrivals: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  'run-id': { type: 'string' },
+  quiet: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export interface LoadPlan {
+  config: LoadConfig;
+  outDir: string;
+  quiet: boolean;
+  json: boolean;
+  help: boolean;
+}
+
+export function planLoad(argv: string[], now = new Date()): LoadPlan {
+  const { values: v, positionals } = parseOptions(argv, OPTIONS, true);
+  if (v.help) return { help: true } as LoadPlan;
+  if (positionals.length === 0) throw new UsageError('missing <url>: give at least one target URL, e.g. http://127.0.0.1:8080/');
+  const targets = positionals.map((u) => {
+    let url: URL;
+    try {
+      url = new URL(u);
+    } catch {
+      throw new UsageError(`<url> '${u}': not a valid URL; expected http://host[:port]/path`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`<url> '${u}': protocol ${url.protocol} not allowed; use http: or https:`);
+    if (!url.hostname) throw new UsageError(`<url> '${u}': no host`);
+    return url.href;
+  });
+  if (new Set(targets).size !== targets.length) throw new UsageError(`<url>: the same URL is given twice; each target must be distinct`);
+  const qps = v.qps === undefined ? 50 : parsePositive('--qps', v.qps, 1_000_000);
+  if (v.duration !== undefined && v.requests !== undefined) throw new UsageError(`--duration '${v.duration}' and --requests '${v.requests}': give one of them, not both`);
+  const requests = v.requests === undefined ? undefined : parseCount('--requests', v.requests);
+  const durationMs = requests !== undefined ? undefined : v.duration === undefined ? 10_000 : parseDuration('--duration', v.duration);
+  const connections = v.connections === undefined ? 64 : parseCount('--connections', v.connections, 100_000);
+  const timeoutMs = v.timeout === undefined ? 5000 : parseDuration('--timeout', v.timeout, MAX_TIMEOUT_MS);
+  const method = (v.method ?? 'GET').toUpperCase();
+  if (!/^[A-Z][A-Z0-9_-]*$/.test(method)) throw new UsageError(`--method '${v.method}': expected an HTTP method token such as GET, POST, PUT`);
+  const headers: Array<[string, string]> = (v.header ?? []).map((h) => {
+    const i = h.indexOf(':');
+    const name = i > 0 ? h.slice(0, i).trim() : '';
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`-H '${h}': expected 'name: value' with a header name of letters, digits or -`);
+    if (/^x-lossless-(seq|run)$/i.test(name)) throw new UsageError(`-H '${h}': ${name} is set by lossless on every request`);
+    return [name, h.slice(i + 1).trim()];
+  });
+  if (v.body !== undefined && v['body-file'] !== undefined) throw new UsageError(`--body and --body-file: give one of them, not both`);
+  let body: Buffer | undefined;
+  if (v.body !== undefined) body = Buffer.from(v.body);
+  if (v['body-file'] !== undefined) {
+    try {
+      body = readFileSync(v['body-file']);
+    } catch (err) {
+      throw new UsageError(`--body-file '${v['body-file']}': cannot read it (${(err as { code?: string }).code ?? 'error'}); expected a readable file`);
+    }
+  }
+  const maxInFlight = v['max-in-flight'] === undefined ? Math.max(1, Math.ceil((qps * timeoutMs) / 1000)) : parseCount('--max-in-flight', v['max-in-flight']);
+  const arrivals = v.arrivals === undefined ? 'uniform' : parseChoice('--arrivals', v.arrivals, ARRIVALS);
+  const seed = v.seed === undefined ? undefined : parseCount('--seed', v.seed, 0xffffffff);
+  const stamp = `${utcStamp(now)}-load`;
+  const outDir = v.out === undefined ? join(REPO_ROOT, 'results', stamp) : isAbsolute(v.out) ? v.out : resolve(v.out);
+  const runId = v['run-id'] ?? (v.out === undefined ? stamp : outDir.split('/').filter(Boolean).pop() ?? stamp);
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(runId)) throw new UsageError(`--run-id '${runId}': expected 1-128 characters of letters, digits, '.', '_' or '-'`);
+  if (existsSync(join(outDir, 'ledger.bin'))) throw new UsageError(`--out '${outDir}': already holds a run (ledger.bin); choose a new folder`);
+  return {
+    config: {
+      targets, qps, connections, keepalive: v.keepalive ?? true, timeoutMs, method, headers, maxInFlight, arrivals, runId,
+      ...(durationMs !== undefined ? { durationMs } : {}), ...(requests !== undefined ? { requests } : {}),
+      ...(body ? { body } : {}), ...(seed !== undefined ? { seed } : {}),
+    },
+    outDir, quiet: v.quiet ?? false, json: v.json ?? false, help: false,
+  };
+}
+
+/**
+ * mkdir -p, one level at a time: Node 24's `mkdirSync(..., { recursive: true })` spins forever on
+ * some paths under /proc (seen: /proc/nope), and an unwritable --out must end in exit 3, not a hang.
+ */
+function mkdirp(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  while (!existsSync(d)) {
+    missing.push(d);
+    const parent = dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (const m of missing.reverse()) mkdirSync(m);
+}
+
+function prepareOutDir(dir: string): void {
+  try {
+    mkdirp(dir);
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new EnvError(`cannot write the output folder '${dir}' (${(err as { code?: string }).code ?? String(err)}); pass --out with a writable folder or fix its permissions`);
+  }
+}
+
+/**
+ * The exit code of a finished run. Today every completed run exits 0; loss budgets (--max-loss)
+ * will compare `summary.totals` here and return EXIT_BUDGET.
+ */
+export function exitCodeFor(_summary: Summary): number {
+  return EXIT_OK;
+}
+
+export const loadCommand: Command = {
+  name: 'load',
+  summary: 'send open-loop fixed-rate HTTP load and record every request',
+  usage,
+  async run(argv: string[], io: Io): Promise<number> {
+    const plan = planLoad(argv);
+    if (plan.help) {
+      io.stdout.write(usage + '\n');
+      return EXIT_OK;
+    }
+    prepareOutDir(plan.outDir);
+    const stop = new AbortController();
+    const cancel = new AbortController();
+    const onSignal = () => {
+      if (!stop.signal.aborted) {
+        stop.abort();
+        if (!plan.quiet) io.stderr.write(`\nlossless: interrupted; waiting up to ${plan.config.timeoutMs} ms for in-flight requests (again to cancel them)\n`);
+      } else cancel.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const live = !plan.quiet && io.stderr.isTTY === true;
+    try {
+      const { summary } = await runLoad(plan.config, {
+        signal: stop.signal,
+        cancelSignal: cancel.signal,
+        outDir: plan.outDir,
+        ...(live ? { onSecond: (s) => io.stderr.write(`\r\x1b[2K${formatProgress(s)}`) } : {}),
+      });
+      if (live) io.stderr.write('\n');
+      if (plan.json) io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      else if (!plan.quiet) io.stdout.write(formatSummary(summary, plan.outDir));
+      return exitCodeFor(summary);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};

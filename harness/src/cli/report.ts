@@ -1,0 +1,51 @@
+// `lossless report <run dir>...`: (re)writes report.html, junit.xml and summary.json's report section
+// from a run folder; exits by the budgets (scenario file, or --max-loss / --max-window).
+import { writeRunOutputs } from '../report/folder.ts';
+import { parseMaxLoss, parseMaxWindow } from '../report/gate.ts';
+import type { Budgets } from '../scenario/schema.ts';
+import { EXIT_BUDGET, EXIT_OK, UsageError, type Command, type Io } from './command.ts';
+import { parseOptions } from './options.ts';
+
+const usage = `usage: lossless report <run dir>... [options]
+  writes report.html, junit.xml and the report section of summary.json into each run folder
+  --max-loss P%|N         loss budget per path: a percentage (0.1%) or a count of lost requests
+  --max-window D          longest loss window allowed per path (500ms, 2s)
+  --quiet                 print nothing but errors
+exit: 0 within budget, 1 a budget breached (or a naive variant's expectation not met), 2 bad input, 3 unwritable folder`;
+
+export function budgetFlags(v: { 'max-loss'?: string | undefined; 'max-window'?: string | undefined }): Budgets | undefined {
+  if (v['max-loss'] === undefined && v['max-window'] === undefined) return undefined;
+  return { ...(v['max-loss'] !== undefined ? parseMaxLoss(v['max-loss']) : {}), ...(v['max-window'] !== undefined ? parseMaxWindow(v['max-window']) : {}) };
+}
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'write report.html, junit.xml and the budget verdict for run folders',
+  usage,
+  async run(argv: string[], io: Io): Promise<number> {
+    const { values: v, positionals } = parseOptions(argv, {
+      'max-loss': { type: 'string' },
+      'max-window': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (v.help) {
+      io.stdout.write(usage + '\n');
+      return EXIT_OK;
+    }
+    if (positionals.length === 0) throw new UsageError('<run dir>: give at least one run folder, e.g. results/20260101-120000-load');
+    const budgets = budgetFlags(v);
+    let code = EXIT_OK;
+    for (const dir of positionals) {
+      const out = await writeRunOutputs(dir, budgets ? { budgets } : {});
+      if (!out.gate.pass) code = EXIT_BUDGET;
+      if (v.quiet) continue;
+      io.stdout.write(`${out.htmlPath} (${Math.round(out.htmlBytes / 1024)} KiB), ${out.junitPath}\n`);
+      const windows = out.windows.length;
+      const longest = out.windows.reduce((m, w) => Math.max(m, w.durationMs), 0);
+      io.stdout.write(`  ${windows} loss window${windows === 1 ? '' : 's'}${windows ? `, longest ${longest} ms` : ''}; ${out.gate.checks.length === 0 ? 'no budget set' : out.gate.pass ? 'within budget' : 'BUDGET BREACHED'}\n`);
+      for (const c of out.gate.checks.filter((x) => !x.pass)) io.stdout.write(`  breach: ${c.target ?? 'run'}: ${c.message}\n`);
+    }
+    return code;
+  },
+};
