@@ -24,6 +24,8 @@ export interface LoadConfig {
   timeoutMs: number;
   method: string;
   headers: Array<[string, string]>;
+  /** Extra headers per target (same index as targets), e.g. a Host header for an ingress route. */
+  targetHeaders?: Array<Array<[string, string]>>;
   body?: Buffer;
   /** per target; a request beyond it is recorded as dropped */
   maxInFlight: number;
@@ -61,6 +63,7 @@ export function loadConfigForSummary(c: LoadConfig): Record<string, unknown> {
   return {
     targets: c.targets, qps: c.qps, durationMs: c.durationMs ?? null, requests: c.requests ?? null, connections: c.connections,
     keepalive: c.keepalive, timeoutMs: c.timeoutMs, method: c.method, headers: c.headers.map(([k, v]) => `${k}: ${v}`),
+    targetHeaders: c.targetHeaders?.map((hs) => hs.map(([k, v]) => `${k}: ${v}`)) ?? null,
     bodyBytes: c.body?.length ?? 0, maxInFlight: c.maxInFlight, arrivals: c.arrivals, seed: c.seed ?? null,
   };
 }
@@ -84,6 +87,7 @@ export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<
   const sender = new Sender({
     targets: cfg.targets, runId: cfg.runId, connections: cfg.connections, keepalive: cfg.keepalive, timeoutMs: cfg.timeoutMs,
     method: cfg.method, headers: cfg.headers, now: clock.now, onRecord, ...(cfg.body ? { body: cfg.body } : {}),
+    ...(cfg.targetHeaders ? { targetHeaders: cfg.targetHeaders } : {}),
   });
   const pacer = createPacer({
     rate: cfg.qps,

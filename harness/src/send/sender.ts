@@ -15,6 +15,8 @@ export interface SenderConfig {
   method: string;
   /** Extra headers as [name, value] pairs, sent after x-lossless-seq / x-lossless-run. */
   headers: Array<[string, string]>;
+  /** Extra headers per target (same index as targets), e.g. a Host header for an ingress route. */
+  targetHeaders?: Array<Array<[string, string]>>;
   body?: Buffer;
   /** ns since the run's origin */
   now: () => number;
@@ -27,6 +29,8 @@ interface Target {
   path: string;
   pool: Pool;
   inFlight: number;
+  /** x-lossless-run, the common and the per-target headers, flattened once */
+  fixedHeaders: string[];
 }
 
 const POD_HEADER = 'x-lossless-pod';
@@ -124,8 +128,10 @@ export class Sender {
   constructor(private readonly cfg: SenderConfig) {
     ensureTap();
     this.bodyBytes = cfg.body?.length ?? 0;
-    this.targets = cfg.targets.map((t) => {
+    this.targets = cfg.targets.map((t, i) => {
       const u = new URL(t);
+      const fixedHeaders = ['x-lossless-run', cfg.runId];
+      for (const [k, v] of [...cfg.headers, ...(cfg.targetHeaders?.[i] ?? [])]) fixedHeaders.push(k, v);
       return {
         name: t,
         origin: u.origin,
@@ -142,6 +148,7 @@ export class Sender {
           bodyTimeout: 0,
         }),
         inFlight: 0,
+        fixedHeaders,
       };
     });
     this.dispatchBase = { method: cfg.method, body: cfg.body ?? null, reset: !cfg.keepalive, headersTimeout: 0, bodyTimeout: 0 };
@@ -166,8 +173,7 @@ export class Sender {
     this.live.add(a);
     target.inFlight++;
     a.timer = setTimeout(() => a.abort(TIMEOUT_CODE), this.cfg.timeoutMs);
-    const headers: string[] = ['x-lossless-seq', String(seq), 'x-lossless-run', this.cfg.runId];
-    for (const [k, v] of this.cfg.headers) headers.push(k, v);
+    const headers = ['x-lossless-seq', String(seq), ...target.fixedHeaders];
     try {
       target.pool.dispatch({ ...this.dispatchBase, path: target.path, headers }, a);
     } catch (err) {
