@@ -93,12 +93,26 @@ export function attributeWithSkew(records: Iterable<RequestRecord>, events: read
     } else if (isLost(r.outcome)) lost.push(r);
   }
   for (const h of conns.values()) h.sort((a, b) => a.at - b.at);
+  // kube-proxy pins a TCP connection to one pod; a proxy (the ingress) spreads one client connection over
+  // many. Only on pinned targets does a socket's earlier pod say where a later request on it went.
+  const pinned = new Map<string, { all: number; mixed: number }>();
+  for (const [key, h] of conns) {
+    const target = key.slice(0, key.indexOf('|'));
+    const p = pinned.get(target) ?? { all: 0, mixed: 0 };
+    p.all++;
+    if (h.length > 2) p.mixed++;
+    pinned.set(target, p);
+  }
+  const isPinned = (target: string) => {
+    const p = pinned.get(target);
+    return p !== undefined && p.mixed <= p.all * 0.2;
+  };
   for (const [pod, at] of accepted) {
     const f = tl.pods.get(pod);
     if (f) f.acceptedUntil = at;
   }
   const connPod = (r: RequestRecord): string | undefined => {
-    if (!r.reusedConnection || !r.remoteAddr || r.localPort === undefined) return undefined;
+    if (!r.reusedConnection || !r.remoteAddr || r.localPort === undefined || !isPinned(r.target)) return undefined;
     const h = conns.get(`${r.target}|${r.remoteAddr}|${r.localPort}`);
     let pod: string | undefined;
     for (const x of h ?? []) if (x.at <= r.sentAt) pod = x.pod;
@@ -157,6 +171,9 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
   const ipPods = tl.podByIp.get(ipOf(r.remoteAddr) ?? '') ?? [];
   const known = r.servedBy ?? connPodName ?? (ipPods.length === 1 ? ipPods[0] : undefined);
   const candidates = known ? [tl.pods.get(known)].filter((f): f is PodFacts => f !== undefined) : [...tl.pods.values()];
+  // A socket reused and then cut was routed long before: no routing decision was made for this request
+  // (kube-proxy pins connections), or the cut is between the client and a proxy.
+  const routed = !(r.reusedConnection && CONN_CUT.has(r.outcome));
   const add = (cause: Cause, pods: string[], anchors: Array<LifecycleEvent | undefined>) => fits.push({ cause, pods, anchors: anchors.filter((e): e is LifecycleEvent => e !== undefined) });
 
   // SIGKILL while this request was in flight (finishedAt has whole seconds: the kill is within [apiAt, apiAt+1 s] and before its receive).
@@ -194,8 +211,10 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
     }
   }
   // The LB's announcing node had no usable local endpoint while other nodes had.
-  if (NO_ANSWER.has(r.outcome) && !r.servedBy) {
-    const ann = [...tl.announces].reverse().find((e) => e.at <= t);
+  if (NO_ANSWER.has(r.outcome) && !r.servedBy && routed) {
+    // The Service behind the LB IP connected to, when MetalLB said which IP it assigned; else any.
+    const lbSvc = tl.serviceByLbIp.get(ipOf(r.remoteAddr) ?? '');
+    const ann = [...tl.announces].reverse().find((e) => e.at <= t && (lbSvc === undefined || e.detail?.service === lbSvc));
     const node = ann?.node;
     const svc = String(ann?.detail?.service ?? '');
     const pt = endpointsAt(tl.endpoints.get(svc), t);
@@ -211,12 +230,14 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
     }
   }
   // The pod had stopped (SIGTERM) while the routing still sent it traffic.
-  if (NO_ANSWER.has(r.outcome) || proxy5xx || podErr) {
+  if ((NO_ANSWER.has(r.outcome) && routed) || proxy5xx || podErr) {
     for (const f of candidates) {
       const dead = deadFrom(f);
       if (dead === undefined || dead > t) continue;
       if (podErr && podErr !== f.pod) continue;
-      if (f.routingGone !== undefined && t > f.routingGone + lag && !podErr) continue;
+      // Without a routing-off event on the timeline, the pod object's deletion (or 30 s) bounds the blame.
+      const routedUntil = f.routingGone ?? f.gone ?? dead + 30 * S;
+      if (t > routedUntil + lag && !podErr) continue;
       add('routed-after-sigterm', [f.pod], [f.deletingEvent, f.sigtermEvent, f.routingGoneEvent]);
     }
   }
@@ -228,7 +249,7 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
       if (readyAt !== undefined && t < readyAt) add('routed-before-ready', [f.pod], [f.endpointReadyEvent, f.events.find((e) => e.kind === 'ready' || e.kind === 'listening')]);
       continue;
     }
-    if (!f.hasLogs || !(NO_ANSWER.has(r.outcome) || proxy5xx)) continue;
+    if (!f.hasLogs || !((NO_ANSWER.has(r.outcome) && routed) || proxy5xx)) continue;
     const acceptsAt = f.listening ?? f.appReady;
     if (acceptsAt === undefined || t < acceptsAt) add('routed-before-ready', [f.pod], [f.endpointReadyEvent, f.events.find((e) => e.kind === 'listening' || e.kind === 'ready')]);
   }

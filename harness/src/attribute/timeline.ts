@@ -28,6 +28,7 @@ export interface PodFacts {
   killedEvent?: LifecycleEvent;
   exit?: number; // pod-log, or pod-terminated receive when there is no exit line
   lastRequest?: number;
+  gone?: number; // pod object deleted
   /** Latest send time of a request this pod answered (from the records, set by attribute()). */
   acceptedUntil?: number;
 }
@@ -53,6 +54,8 @@ export interface Timeline {
   routingChanges: LifecycleEvent[];
   /** lb-announce events, sorted. */
   announces: LifecycleEvent[];
+  /** LoadBalancer IP -> Service, from MetalLB's IPAllocated events ("Assigned IP [\"172.18.255.200\"]"). */
+  serviceByLbIp: Map<string, string>;
   /** Per Service, the endpoint state after each change, sorted by time. */
   endpoints: Map<string, EndpointPoint[]>;
   /** Across every Service: intervals with no ready endpoint at all, [from, to) (what a proxy that ignores terminating endpoints sees). */
@@ -74,7 +77,11 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
   };
   const routingChanges: LifecycleEvent[] = [];
   const announces: LifecycleEvent[] = [];
+  const serviceByLbIp = new Map<string, string>();
   for (const e of sorted) {
+    if (e.kind === 'k8s-event' && e.detail?.reason === 'IPAllocated' && e.detail.involvedKind === 'Service') {
+      for (const m of String(e.detail.message ?? '').matchAll(/\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:]+/g)) serviceByLbIp.set(m[0], String(e.detail.involvedName));
+    }
     if (e.kind === 'ingress-reload' || e.kind === 'ingress-upstreams') routingChanges.push(e);
     if (e.kind === 'lb-announce') announces.push(e);
     if (!e.pod || e.source === 'ingress') continue;
@@ -126,6 +133,9 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
         break;
       case 'last-request':
         f.lastRequest = e.at;
+        break;
+      case 'pod-gone':
+        f.gone ??= e.at;
         break;
     }
   }
@@ -182,6 +192,7 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     podByIp,
     routingChanges,
     announces,
+    serviceByLbIp,
     endpoints,
     noReady: zeros.ready.finish(),
     noUsable: zeros.usable.finish(),
