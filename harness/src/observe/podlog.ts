@@ -78,14 +78,22 @@ export interface LogFollow {
  * Streams a container's log (from its start, then following) line by line. Each line goes to onLine with
  * its receive time taken by the caller. Exercised against a real cluster by the lab tests.
  */
-export async function followPodLog(kc: KubeConfig, namespace: string, pod: string, container: string, onLine: (line: string) => void): Promise<LogFollow> {
+export async function followPodLog(
+  kc: KubeConfig,
+  namespace: string,
+  pod: string,
+  container: string,
+  onLine: (line: string) => void,
+  /** Skip the log's history: only lines since then (the API has whole-second precision). */
+  since?: { sinceSeconds?: number; sinceTime?: string },
+): Promise<LogFollow> {
   const stream = new PassThrough();
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   rl.on('line', onLine);
   const done = new Promise<void>((resolve) => {
     rl.on('close', () => resolve());
   });
-  const req = await new Log(kc).log(namespace, pod, container, stream, { follow: true, timestamps: false });
+  const req = await new Log(kc).log(namespace, pod, container, stream, { follow: true, timestamps: false, ...(since ?? {}) });
   return {
     stop: () => {
       req.abort();
