@@ -13,7 +13,7 @@ import { ADDON_ARTEFACTS, ensureAddonImages, type BuiltImage } from "./addons/im
 import { rewriteManifest } from "./addons/manifest.ts";
 import { poolForNetwork, poolManifest, type IpamConfig, type Pool } from "./addons/pool.ts";
 
-export { ADDON_ARTEFACTS } from "./addons/images.ts";
+export { ADDON_ARTEFACTS, addonsCached } from "./addons/images.ts";
 export { poolForSubnet, poolForNetwork, inPool, type Pool } from "./addons/pool.ts";
 
 /** What installAddons needs from lab:up (a subset of up.ts's AddonsContext). */

@@ -1,11 +1,12 @@
 // The add-ons' images: small Dockerfiles (scripts/lab/addons/) over a Debian rootfs imported into Docker and
 // binaries from $CACHE/bin (scripts/lab/build.sh metallb nginx-ingress traefik), built with the classic builder
 // (it never pulls) and cached by the hash of what goes in.
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { execa } from "execa";
 import { docker, imageExists } from "../docker.ts";
-import { USERLAND_ROOTFS, ensureRootfs, type RootfsSpec } from "../rootfs.ts";
-import { cached, fileHash, fileStamp, type Lab } from "../step.ts";
+import { USERLAND_ROOTFS, ensureRootfs, rootfsImage, rootfsInputs, rootfsTar, type RootfsSpec } from "../rootfs.ts";
+import { cached, fileHash, fileStamp, stampMatches, step, type Lab } from "../step.ts";
 import { need } from "../versions.ts";
 
 /** The artefacts of scripts/lab/build.sh the add-ons need (a warm lab has a matching stamp for each). */
@@ -51,37 +52,80 @@ async function imageId(ref: string): Promise<string> {
   return r.out.trim();
 }
 
+function baseRefs(lab: Lab): Record<AddonImage["base"], string> {
+  return { userland: rootfsImage(USERLAND_ROOTFS), nginx: rootfsImage(nginxRootfs(lab)) };
+}
+
+/** Everything an add-on image depends on (the base is the rootfs's hashed tag). */
+function imageInputs(lab: Lab, img: AddonImage, base: string): unknown {
+  return {
+    ref: need(lab.versions, img.refKey),
+    base,
+    dockerfile: fileHash(join(lab.repo, img.dockerfile)),
+    files: img.files.map((f) => fileStamp(join(lab.cache, "bin", f))),
+  };
+}
+
+/** The image saved under $CACHE/images, so a Docker without it (pruned, new engine) loads instead of rebuilding. */
+export function addonImageTar(lab: Lab, img: AddonImage): string {
+  return join(lab.cache, "images", `addon-${img.name}.tar`);
+}
+
 /** Builds (or reuses) every add-on image; returns refs and content ids. */
 export async function ensureAddonImages(lab: Lab): Promise<BuiltImage[]> {
-  const bases = {
-    userland: await ensureRootfs(lab, USERLAND_ROOTFS),
-    nginx: await ensureRootfs(lab, nginxRootfs(lab)),
-  };
+  const refs = baseRefs(lab);
+  // ensureRootfs builds the tar when missing and imports it into Docker when the tag is missing
+  if ((await ensureRootfs(lab, USERLAND_ROOTFS)) !== refs.userland) throw new Error("userland rootfs tag changed under us");
+  if ((await ensureRootfs(lab, nginxRootfs(lab))) !== refs.nginx) throw new Error("nginx rootfs tag changed under us");
   const out: BuiltImage[] = [];
   for (const img of ADDON_IMAGES) {
     const ref = need(lab.versions, img.refKey);
-    const base = bases[img.base];
-    const dockerfile = join(lab.repo, img.dockerfile);
-    const inputs = {
-      ref,
-      base,
-      dockerfile: fileHash(dockerfile),
-      files: img.files.map((f) => fileStamp(join(lab.cache, "bin", f))),
-    };
+    const base = refs[img.base];
+    const tar = addonImageTar(lab, img);
     await cached(lab, `image-${img.name}`, {
-      inputs,
-      present: () => imageExists(ref),
+      inputs: imageInputs(lab, img, base),
+      present: () => existsSync(tar),
       build: async (r) => {
         const ctx = join(lab.cache, "work", `image-${img.name}`);
         rmSync(ctx, { recursive: true, force: true });
         mkdirSync(ctx, { recursive: true });
         for (const f of img.files) copyFileSync(join(lab.cache, "bin", f), join(ctx, f));
-        copyFileSync(dockerfile, join(ctx, "Dockerfile"));
+        copyFileSync(join(lab.repo, img.dockerfile), join(ctx, "Dockerfile"));
         await r.run("docker", ["build", "-q", "--build-arg", `BASE=${base}`, "-t", ref, ctx], { env: { DOCKER_BUILDKIT: "0" } });
+        mkdirSync(join(lab.cache, "images"), { recursive: true });
+        await r.run("docker", ["save", "-o", `${tar}.partial`, ref]);
+        renameSync(`${tar}.partial`, tar);
         rmSync(ctx, { recursive: true, force: true });
       },
     });
+    if (!(await imageExists(ref))) {
+      await step(lab, `docker load ${img.name}`, async (r) => {
+        await r.run("docker", ["load", "-i", tar]);
+      });
+    }
     out.push({ name: img.name, ref, id: await imageId(ref) });
   }
   return out;
+}
+
+/** Whether a warm lab:up builds nothing for the add-ons (for `npm run lab:cached`); else what is missing. */
+export async function addonsCached(lab: Lab): Promise<{ ok: boolean; why: string }> {
+  const buildSh = join(lab.repo, "scripts/lab/build.sh");
+  for (const a of ADDON_ARTEFACTS) {
+    if (!existsSync(join(lab.cache, "bin", `${a}.stamp`))) return { ok: false, why: `add-on artefact ${a} not built` };
+    const outs = await execa("bash", [buildSh, "outputs", a], { reject: false });
+    const missing = String(outs.stdout).split("\n").filter((p) => p && !existsSync(p));
+    if (outs.exitCode !== 0 || missing.length > 0) return { ok: false, why: `add-on artefact ${a} incomplete` };
+  }
+  const spec = nginxRootfs(lab);
+  if (!stampMatches(lab, `rootfs-${spec.name}`, rootfsInputs(spec)) || !existsSync(rootfsTar(lab, spec))) {
+    return { ok: false, why: "root filesystem nginx (NGINX kubernetes-ingress) not built for the current package list" };
+  }
+  const refs = baseRefs(lab);
+  for (const img of ADDON_IMAGES) {
+    if (!stampMatches(lab, `image-${img.name}`, imageInputs(lab, img, refs[img.base])) || !existsSync(addonImageTar(lab, img))) {
+      return { ok: false, why: `add-on image ${img.name} not built from the current binaries` };
+    }
+  }
+  return { ok: true, why: "add-on artefacts cached" };
 }
