@@ -48,7 +48,7 @@ export function groupFailures(target: string, fails: ReadonlyArray<FailureTime>,
     out.push({
       target, start, end, durationMs: round3((end - start) / 1e6), lost: j - i,
       byOutcome, pods: [], cause: null,
-      evidence: 'no timeline in this run: grouped by time only', fix: '',
+      evidence: 'no attribution for this run: grouped by time only', fix: '',
     });
     i = j;
   }

@@ -1,0 +1,53 @@
+// `lossless compare [name=]<run dir>...`: run-level figures side by side, a verdict per pair of
+// variants, and compare.html with the views overlaid.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DEFAULT_ALPHA, compareRuns, formatComparison, parseRunSpec } from '../report/compare.ts';
+import { compareHtml } from '../report/comparepage.ts';
+import { EXIT_OK, EnvError, UsageError, type Command, type Io } from './command.ts';
+import { parseOptions } from './options.ts';
+
+const usage = `usage: lossless compare [<variant>=]<run dir>... [options]
+  groups runs by variant (the name before '=', else scenario.json's scenario/variant, else the folder
+  name); each variant should have several runs (default of scenario --repeat: 3); the first variant
+  is the base every other one is compared with
+  --out FILE              compare.html (default: compare.html in the first run folder's parent)
+  --alpha P               significance level of the two-sided exact Mann-Whitney U test (default ${DEFAULT_ALPHA})
+  --json                  print the comparison as JSON instead of text
+exit: 0 (a verdict is information, not a budget), 2 bad input, 3 unwritable output`;
+
+export const compareCommand: Command = {
+  name: 'compare',
+  summary: 'compare runs of variants side by side with a verdict (better / worse / no significant difference)',
+  usage,
+  async run(argv: string[], io: Io): Promise<number> {
+    const { values: v, positionals } = parseOptions(argv, {
+      out: { type: 'string' },
+      alpha: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (v.help) {
+      io.stdout.write(usage + '\n');
+      return EXIT_OK;
+    }
+    if (positionals.length === 0) throw new UsageError('<run dir>: give the run folders to compare, e.g. naive=results/a naive=results/b fixed=results/c ...');
+    let alpha = DEFAULT_ALPHA;
+    if (v.alpha !== undefined) {
+      alpha = Number(v.alpha);
+      if (!/^0?\.\d+$/.test(v.alpha.trim()) || !(alpha > 0 && alpha < 1)) throw new UsageError(`--alpha '${v.alpha}': expected a level between 0 and 1 such as 0.1 or 0.05`);
+    }
+    const specs = positionals.map(parseRunSpec);
+    const c = await compareRuns(specs, alpha);
+    const out = v.out !== undefined ? resolve(v.out) : resolve(dirname(resolve(specs[0]!.dir)), 'compare.html');
+    try {
+      mkdirSync(dirname(out), { recursive: true });
+      writeFileSync(out, compareHtml(c));
+    } catch (err) {
+      throw new EnvError(`cannot write '${out}' (${(err as { code?: string }).code ?? String(err)}); pass --out with a writable path`);
+    }
+    if (v.json) io.stdout.write(JSON.stringify(c, null, 2) + '\n');
+    else io.stdout.write(formatComparison(c) + `\n${out}\n`);
+    return EXIT_OK;
+  },
+};
