@@ -133,11 +133,13 @@ try {
     });
     await page.goto(`file://${out.htmlPath}`);
     await page.waitForSelector('html[data-report-ready="1"]', { timeout: 60_000 });
-    const t = await page.evaluate(() => ({
-      drawn: Number(document.documentElement.getAttribute('data-drawn-ms')),
-      painted: Number(document.documentElement.getAttribute('data-painted-ms')),
-      load: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventEnd,
-    }));
+    const html = page.locator('html');
+    const t = {
+      drawn: Number(await html.getAttribute('data-drawn-ms')),
+      painted: Number(await html.getAttribute('data-painted-ms')),
+      // a string, so this Node-side file needs no DOM types
+      load: Number(await page.evaluate('performance.getEntriesByType("navigation")[0].loadEventEnd')),
+    };
     if (errors.length) throw new Error(`console errors: ${errors.join('; ')}`);
     times.push(t);
     if (i === 0) await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
