@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Attribution, LifecycleEvent, Outcome, RequestRecord } from '../record.ts';
-import { attribute, attributeWithSkew } from './attribute.ts';
+import { attribute, attributeStream, attributeWithSkew } from './attribute.ts';
 import { summarizeAttributions } from './summary.ts';
 
 const MS = 1e6;
@@ -375,4 +375,13 @@ test('with two LoadBalancer Services, each failure is judged by the announcement
   const lb2 = burst('lb2', 65_100, 65_300, 'connect-timeout', { remoteAddr: '172.18.255.201:80' });
   const attrs = attribute([...lb1, ...lb2], events);
   assert.deepEqual(attrs.map((a) => [a.target, a.cause]), [['lb1', 'lb-no-local-endpoint'], ['lb2', 'unexplained']]);
+});
+
+test('the streaming form gives the same windows as the in-memory one', async () => {
+  const events = [...readyPod('old-1', '10.244.1.5', 'w1', 0), ...readyPod('old-2', '10.244.2.5', 'w2', 0), ev(10_000, 'pod-deleting', 'old-1'), ev(10_050, 'sigterm', 'old-1'), endpoint(12_760, 'endpoint-not-ready', 'old-1', '10.244.1.5', 'w1', GONE)];
+  const records = [...burst('clusterip', 9_000, 9_980, 'ok', { servedBy: 'old-2' }), ...burst('clusterip', 10_100, 12_700, 'connect-refused')];
+  async function* stream() {
+    for (const r of records) yield r;
+  }
+  assert.deepEqual((await attributeStream(stream(), events)).attributions, attribute(records, events));
 });

@@ -74,24 +74,44 @@ export function attribute(records: Iterable<RequestRecord>, events: readonly Lif
 
 /** attribute(), also returning the clock-skew estimate it applied to pod-log times. */
 export function attributeWithSkew(records: Iterable<RequestRecord>, events: readonly LifecycleEvent[], opts: AttributeOptions = {}): AttributionResult {
+  const d = new RecordDigest();
+  for (const r of records) d.add(r);
+  return attributeDigest(d, events, opts);
+}
+
+/** The same over a stream (e.g. the ledger read back): memory holds the lost records, not all of them. */
+export async function attributeStream(records: AsyncIterable<RequestRecord> | Iterable<RequestRecord>, events: readonly LifecycleEvent[], opts: AttributeOptions = {}): Promise<AttributionResult> {
+  const d = new RecordDigest();
+  for await (const r of records) d.add(r);
+  return attributeDigest(d, events, opts);
+}
+
+/**
+ * What attribution keeps of the records: the lost ones, and of the successes only which pod each
+ * client socket reached and when each pod last took a request.
+ */
+export class RecordDigest {
+  readonly lost: RequestRecord[] = [];
+  readonly conns = new Map<string, ConnHistory[]>();
+  /** A pod that answered a request sent at t was still taking work at t, whatever its SIGTERM line says (a draining app keeps serving). */
+  readonly accepted = new Map<string, number>();
+
+  add(r: RequestRecord): void {
+    if (r.servedBy) this.accepted.set(r.servedBy, Math.max(this.accepted.get(r.servedBy) ?? -Infinity, r.sentAt));
+    if (r.outcome === 'ok' && r.servedBy && r.remoteAddr && r.localPort !== undefined) {
+      const key = `${r.target}|${r.remoteAddr}|${r.localPort}`;
+      const h = this.conns.get(key) ?? [];
+      if (h.at(-1)?.pod !== r.servedBy) h.push({ at: r.endAt, pod: r.servedBy });
+      this.conns.set(key, h);
+    } else if (isLost(r.outcome)) this.lost.push(r);
+  }
+}
+
+export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent[], opts: AttributeOptions = {}): AttributionResult {
   const o = { gapMs: 1000, dataplaneLagMs: 2000, ingressLagMs: 500, marginMs: 500, ...opts };
   const skew = estimateSkew(events, opts.skew);
   const tl = buildTimeline(correctSkew(events, skew));
-
-  const conns = new Map<string, ConnHistory[]>();
-  const lost: RequestRecord[] = [];
-  // A pod that answered a request sent at t was still taking work at t, whatever its SIGTERM line says
-  // (a draining app keeps serving after SIGTERM).
-  const accepted = new Map<string, number>();
-  for (const r of records) {
-    if (r.servedBy) accepted.set(r.servedBy, Math.max(accepted.get(r.servedBy) ?? -Infinity, r.sentAt));
-    if (r.outcome === 'ok' && r.servedBy && r.remoteAddr && r.localPort !== undefined) {
-      const key = `${r.target}|${r.remoteAddr}|${r.localPort}`;
-      const h = conns.get(key) ?? [];
-      if (h.at(-1)?.pod !== r.servedBy) h.push({ at: r.endAt, pod: r.servedBy });
-      conns.set(key, h);
-    } else if (isLost(r.outcome)) lost.push(r);
-  }
+  const { conns, accepted, lost } = d;
   for (const h of conns.values()) h.sort((a, b) => a.at - b.at);
   // kube-proxy pins a TCP connection to one pod; a proxy (the ingress) spreads one client connection over
   // many. Only on pinned targets does a socket's earlier pod say where a later request on it went.
