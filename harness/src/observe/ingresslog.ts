@@ -4,7 +4,7 @@
 // NGINX kubernetes-ingress (NIC) rewrites the config and reloads nginx on every endpoint change. Two
 // lines mark a reload:
 //   - the controller, at debug level (-v=3 / -log-level=debug), glog format:
-//       I20261123 01:02:03.123456   1 manager.go:321] Reloading nginx with configVersion: 7
+//       I1123 01:02:03.123456   1 manager.go:292] Reloading nginx with configVersion: 7   (NIC 1.x; 5.x: I20261123 ...)
 //     or with -log-format=json: {"time":"2026-11-23T01:02:03.123456Z","level":"DEBUG","msg":"Reloading nginx with configVersion: 7"}
 //   - nginx's master process, at the default notice level, when it gets the reload signal:
 //       2026/11/23 01:02:03 [notice] 14#14: signal 1 (SIGHUP) received from 31, reconfiguring
@@ -16,14 +16,25 @@
 // `at` is the line's own time when it has sub-second precision (NIC's glog/JSON), else the time the
 // harness received the line: nginx and Traefik log whole seconds.
 
-import { epochMsToRunNs, type LifecycleEvent, type RunClock } from '../record.ts';
+import { epochMsToRunNs, type LifecycleEvent, type RunClock, runNsToEpochMs } from '../record.ts';
 
 export type IngressController = 'nginx' | 'traefik';
 
-const NIC_GLOG = /^[IWEF](\d{4})(\d{2})(\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)\s+\d+\s+\S+\]\s.*Reloading nginx with configVersion: (\d+)/;
+// glog: NIC 1.x prints `I1123 02:10:11.123456` (month and day, no year); NIC 5.x `I20261123 ...`.
+const NIC_GLOG = /^[IWEF](\d{4})?(\d{2})(\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)\s+\d+\s+\S+\]\s.*Reloading nginx with configVersion: (\d+)/;
 const NIC_MSG = /Reloading nginx with configVersion: (\d+)/;
 const NGINX_HUP = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}:\d{2}:\d{2}) \[notice\] \d+#\d+: signal 1 \(SIGHUP\) received/;
 const TRAEFIK_TEXT = /Configuration received.*providerName=(\S+)/;
+
+/** A glog stamp in UTC; without a year, the year that puts it nearest the time the line was received. */
+function glogEpochMs(year: string | undefined, month: string, day: string, time: string, receivedMs: number): number {
+  if (year) return Date.parse(`${year}-${month}-${day}T${time}Z`);
+  const y = new Date(receivedMs).getUTCFullYear();
+  const candidates = [y - 1, y, y + 1].map((yy) => Date.parse(`${yy}-${month}-${day}T${time}Z`)).filter((t) => !Number.isNaN(t));
+  let best = Number.NaN;
+  for (const t of candidates) if (Number.isNaN(best) || Math.abs(t - receivedMs) < Math.abs(best - receivedMs)) best = t;
+  return best;
+}
 
 function jsonOf(line: string): Record<string, unknown> | undefined {
   if (!line.startsWith('{')) return undefined;
@@ -49,7 +60,7 @@ export function parseIngressLine(line: string, controller: IngressController, re
   if (controller === 'nginx') {
     const g = NIC_GLOG.exec(text);
     if (g) {
-      const epoch = Date.parse(`${g[1]}-${g[2]}-${g[3]}T${g[4]}Z`);
+      const epoch = glogEpochMs(g[1], g[2] as string, g[3] as string, g[4] as string, runNsToEpochMs(clock, receivedAt));
       return ev('ingress-reload', Number.isNaN(epoch) ? receivedAt : epochMsToRunNs(clock, epoch), { configVersion: Number(g[5]), line: 'controller' });
     }
     const j = jsonOf(text);

@@ -50,6 +50,11 @@ test('NGINX ingress reloads from the controller (glog and JSON) and from the ngi
   // epochMsToRunNs works in doubles: epoch ns lose up to ~256 ns, far below what is measured here.
   assert.ok(Math.abs((g?.at ?? 0) - 3250 * 1e6) < 1000);
   assert.deepEqual({ ...g, at: 0 }, { at: 0, source: 'ingress', kind: 'ingress-reload', pod: 'nic-0', detail: { controller: 'nginx', configVersion: 7, line: 'controller' } });
+  // NIC 1.12 (the lab's): month and day only, year taken from the receive time.
+  const short = parseIngressLine('I1123 01:00:03.250000       1 manager.go:292] Reloading nginx with configVersion: 7', 'nginx', recv, clock);
+  assert.ok(Math.abs((short?.at ?? 0) - 3250 * 1e6) < 1000, String(short?.at));
+  const newYear = parseIngressLine('I1231 23:59:59.000000       1 manager.go:292] Reloading nginx with configVersion: 9', 'nginx', recv, { t0EpochNs: BigInt(Date.parse('2027-01-01T00:00:00Z')) * 1_000_000n });
+  assert.ok(Math.abs((newYear?.at ?? 0) - -1000 * 1e6) < 1000, 'a line from just before New Year keeps its year');
   const j = parseIngressLine('{"time":"2026-11-23T01:00:04.5Z","level":"DEBUG","msg":"Reloading nginx with configVersion: 8"}', 'nginx', recv, clock);
   assert.ok(Math.abs((j?.at ?? 0) - 4500 * 1e6) < 1000);
   const m = parseIngressLine('2026/11/23 01:00:05 [notice] 14#14: signal 1 (SIGHUP) received from 31, reconfiguring', 'nginx', recv, clock);
