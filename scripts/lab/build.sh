@@ -30,6 +30,7 @@ set -uo pipefail
 LAB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$LAB/../.." && pwd)
 CACHE=${LOSSLESS_CACHE:-$HOME/.cache/lossless/lab}
+RECIPES=${LOSSLESS_LAB_RECIPES:-$LAB/recipes}  # overridable for build.test.sh only
 export LAB REPO CACHE
 export GOMODCACHE=$CACHE/go/mod GOCACHE=$CACHE/go/build
 export GOFLAGS="-modcacherw -buildvcs=false"
@@ -42,10 +43,10 @@ ALL=(kubernetes pause etcd coredns kindnetd local-path-provisioner crictl kind k
 
 die() { echo "build.sh: $2" >&2; exit "$1"; }
 
-known() { [[ -f $LAB/recipes/$1.sh ]]; }
+known() { [[ -f $RECIPES/$1.sh ]]; }
 
 usage_error() {
-  local avail; avail=$(cd "$LAB/recipes" && ls -- *.sh 2>/dev/null | sed 's/\.sh$//' | tr '\n' ' ')
+  local avail; avail=$(cd "$RECIPES" && ls -- *.sh 2>/dev/null | sed 's/\.sh$//' | tr '\n' ' ')
   die 2 "$1 (allowed: all list images-list outputs ${avail% })"
 }
 
@@ -74,9 +75,9 @@ export -f go_build go_install gomod_dir mod_dir
 recipe_hash() {
   ( set -e
     OUTPUTS=(); INPUT_VARS=(); INPUT_FILES=(); USES_GO=1
-    . "$LAB/recipes/$1.sh"
+    . "$RECIPES/$1.sh"
     {
-      echo "recipe"; cat "$LAB/recipes/$1.sh"
+      echo "recipe"; cat "$RECIPES/$1.sh"
       for v in "${INPUT_VARS[@]}"; do echo "var $v=${!v-<unset>}"; done
       for f in "${INPUT_FILES[@]}"; do
         [[ -e $REPO/$f ]] || { echo "recipe $1: INPUT_FILES entry $f does not exist" >&2; exit 1; }
@@ -87,7 +88,7 @@ recipe_hash() {
 }
 
 recipe_outputs() {
-  ( OUTPUTS=(); . "$LAB/recipes/$1.sh"; printf '%s\n' "${OUTPUTS[@]}" )
+  ( OUTPUTS=(); . "$RECIPES/$1.sh"; printf '%s\n' "${OUTPUTS[@]}" )
 }
 
 is_cached() {
@@ -99,9 +100,10 @@ is_cached() {
 build_one() {
   local name=$1 hash log tmp start rc out
   log=$CACHE/logs/build-$name.log
-  if ! hash=$(recipe_hash "$name" 2>"$log.hash-err"); then
-    echo "FAILED $name: recipe error, see $log.hash-err"; return 1
-  fi
+  # Plain statements, never `if`/`||` around the recipe: bash ignores `set -e` inside those contexts.
+  hash=$(recipe_hash "$name" 2>"$log.hash-err")
+  rc=$?
+  if [[ $rc -ne 0 ]]; then echo "FAILED $name: recipe error, see $log.hash-err"; return 1; fi
   rm -f "$log.hash-err"
   if is_cached "$name" "$hash"; then echo "cached $name"; return 0; fi
   tmp=$(mktemp -d "$CACHE/tmp/$name.XXXXXX")
@@ -111,7 +113,7 @@ build_one() {
     export OUT=$tmp/out WORK=$tmp/work
     mkdir -p "$OUT" "$WORK"; cd "$WORK"
     OUTPUTS=(); INPUT_VARS=(); INPUT_FILES=(); USES_GO=1
-    . "$LAB/recipes/$name.sh"
+    . "$RECIPES/$name.sh"
     echo "== $name: build started $(date -u +%FT%TZ), input hash $hash"
     build
     for out in "${OUTPUTS[@]}"; do
@@ -133,8 +135,9 @@ build_one() {
 }
 
 images_list() {
+  # The first seven in `kubeadm config images list` order (recipes/kubernetes.sh checks them against it).
   printf '%s\n' "$KUBE_APISERVER_IMAGE" "$KUBE_CONTROLLER_MANAGER_IMAGE" "$KUBE_SCHEDULER_IMAGE" \
-    "$KUBE_PROXY_IMAGE" "$ETCD_IMAGE" "$COREDNS_IMAGE" "$PAUSE_IMAGE" \
+    "$KUBE_PROXY_IMAGE" "$COREDNS_IMAGE" "$PAUSE_IMAGE" "$ETCD_IMAGE" \
     "$KINDNETD_IMAGE" "$LOCAL_PATH_PROVISIONER_IMAGE" "$LOCAL_PATH_HELPER_IMAGE"
 }
 
@@ -167,9 +170,11 @@ main() {
   for n in "${names[@]}"; do
     [[ $seen == *" $n "* ]] && continue
     seen+="$n "
-    build_one "$n" || failed=1
+    build_one "$n"
+    [[ $? -eq 0 ]] || failed=1
   done
   return $failed
 }
 
-main "$@"
+# One line: bash has read it whole before running it, so editing this file mid-run cannot feed it new text.
+main "$@"; exit $?

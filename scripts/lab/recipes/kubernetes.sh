@@ -4,7 +4,8 @@
 # staging module with its published v0.33.x release; its go.sum pins every transitive module.
 OUTPUTS=(kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
 INPUT_VARS=(KUBERNETES_VERSION KUBERNETES_STAGING_VERSION KUBERNETES_BUILD_TAGS GO_LDFLAGS_BASE
-  GO_CGO_ENABLED GO_OS GO_ARCH)
+  GO_CGO_ENABLED GO_OS GO_ARCH KUBE_APISERVER_IMAGE KUBE_CONTROLLER_MANAGER_IMAGE KUBE_SCHEDULER_IMAGE
+  KUBE_PROXY_IMAGE COREDNS_IMAGE PAUSE_IMAGE ETCD_IMAGE)
 INPUT_FILES=(scripts/lab/gomod/kubernetes)
 
 build() {
@@ -31,4 +32,10 @@ build() {
   cd "$mod"
   go_build -mod=readonly -tags "$KUBERNETES_BUILD_TAGS" -ldflags "$ld" -o "$OUT/" "${cmds[@]}"
   "$OUT/kubeadm" version -o short | grep -qx "$KUBERNETES_VERSION"
+  # versions.env must name exactly the images this kubeadm will ask for, or kubeadm would try to pull.
+  local want got
+  want=$(printf '%s\n' "$KUBE_APISERVER_IMAGE" "$KUBE_CONTROLLER_MANAGER_IMAGE" "$KUBE_SCHEDULER_IMAGE" \
+    "$KUBE_PROXY_IMAGE" "$COREDNS_IMAGE" "$PAUSE_IMAGE" "$ETCD_IMAGE")
+  got=$("$OUT/kubeadm" config images list --kubernetes-version "$KUBERNETES_VERSION")
+  [[ $got == "$want" ]] || { echo "kubeadm wants:"; echo "$got"; echo "versions.env says:"; echo "$want"; return 1; }
 }
