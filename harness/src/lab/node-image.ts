@@ -94,7 +94,6 @@ export async function ensureNodeImage(lab: Lab, base: string, images: readonly C
     k8s,
     base,
     binaries: NODE_BINARIES.map((b) => fileStamp(binPath(lab, b))),
-    crictl: fileStamp(binPath(lab, "crictl")),
     images: images.map((i) => [i.ref, i.hash]),
     cni: hashOf(cni),
     storage: hashOf(storage),
@@ -122,8 +121,7 @@ async function assemble(
     for (const b of NODE_BINARIES) {
       await r.run("docker", ["cp", binPath(lab, b), `${name}:/usr/bin/${b}`]);
     }
-    await r.run("docker", ["cp", binPath(lab, "crictl"), `${name}:/usr/local/bin/crictl`]);
-    await exec(["sh", "-c", "chown root:root /usr/bin/kube* /usr/local/bin/crictl && chmod 0755 /usr/bin/kube* /usr/local/bin/crictl"]);
+    await exec(["sh", "-c", "chown root:root /usr/bin/kube* && chmod 0755 /usr/bin/kube*"]);
     const work = join(lab.cache, "work", "node");
     mkdirSync(work, { recursive: true });
     const files: Array<[string, string]> = [
