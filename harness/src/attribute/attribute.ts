@@ -12,8 +12,9 @@
 // `dataplaneLagMs` is how long after an endpoint change a failure is still tied to it.
 
 import { type Attribution, type Cause, isLost, type LifecycleEvent, type Outcome, type RequestRecord } from '../record.ts';
+import { describe } from './evidence.ts';
 import { correctSkew, estimateSkew, type NodeSkew, type SkewOptions } from './skew.ts';
-import { buildTimeline, endpointsAt, type PodFacts, type Timeline } from './timeline.ts';
+import { buildTimeline, deadFrom, endpointsAt, firstChangeAfter, type PodFacts, type Timeline } from './timeline.ts';
 
 export interface AttributeOptions {
   /** Failures further apart than this start a new window (ms). */
@@ -26,6 +27,9 @@ export interface AttributeOptions {
   marginMs?: number;
   skew?: SkewOptions;
 }
+
+/** Options with their defaults filled in. */
+export type ResolvedOptions = Required<Omit<AttributeOptions, 'skew'>>;
 
 const MS = 1e6;
 const S = 1e9;
@@ -44,14 +48,14 @@ const PRIORITY: Cause[] = [
 const CONN_CUT: ReadonlySet<Outcome> = new Set(['stale-keepalive', 'reset-before-response', 'reset-during-body']);
 const NO_ANSWER: ReadonlySet<Outcome> = new Set(['connect-refused', 'connect-timeout', 'reset-before-response', 'stale-keepalive', 'reset-during-body', 'timeout', 'other']);
 
-interface Fit {
+export interface Fit {
   cause: Cause;
   pods: string[];
   /** Events that tie this failure to the cause (used as evidence). */
   anchors: LifecycleEvent[];
 }
 
-interface Judged {
+export interface Judged {
   r: RequestRecord;
   fit: Fit;
   others: Cause[];
@@ -164,25 +168,9 @@ function ipOf(addr: string | undefined): string | undefined {
   return m ? m[1] : addr;
 }
 
-/**
- * When the app stopped taking new work: its SIGTERM line (else deletion + the preStop sleep), or later
- * if it still answered requests sent after that.
- */
-export function deadFrom(f: PodFacts): number | undefined {
-  let from: number;
-  if (f.sigterm !== undefined) from = f.sigterm;
-  else if (f.deleting !== undefined) {
-    const pre = f.preStopSeconds !== undefined && f.preStopSeconds > 0 ? Math.min(f.preStopSeconds, f.gracePeriodSeconds ?? Infinity) : 0;
-    from = f.deleting + pre * S;
-  } else return undefined;
-  return f.acceptedUntil !== undefined && f.acceptedUntil > from ? f.acceptedUntil + 1 : from;
-}
 
-function firstChangeAfter(tl: Timeline, t: number): LifecycleEvent | undefined {
-  return tl.routingChanges.find((e) => e.at >= t);
-}
 
-function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, o: Required<Omit<AttributeOptions, 'skew'>>): Fit[] {
+function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, o: ResolvedOptions): Fit[] {
   const fits: Fit[] = [];
   const t = r.sentAt;
   const lag = o.dataplaneLagMs * MS;
@@ -279,7 +267,7 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
 
 // ---- windows ----
 
-interface Window {
+export interface Window {
   target: string;
   cause: Cause;
   pods: string[];
@@ -323,155 +311,4 @@ function group(judged: Judged[], dropped: RequestRecord[], gapNs: number): Windo
     windows.push(orphan);
   }
   return windows;
-}
-
-// ---- evidence and fixes ----
-
-function msOf(ns: number): number {
-  return Math.round(ns / MS);
-}
-
-function sec(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Measured lag plus margin, rounded up to 0.1 s, in seconds. */
-function withMargin(ms: number, marginMs: number): number {
-  return Math.ceil((ms + Math.max(marginMs, ms * 0.2)) / 100) / 10;
-}
-
-function describe(w: Window, tl: Timeline, o: Required<Omit<AttributeOptions, 'skew'>>): Attribution {
-  const byOutcome: Partial<Record<Outcome, number>> = {};
-  for (const j of w.items) byOutcome[j.r.outcome] = (byOutcome[j.r.outcome] ?? 0) + 1;
-  if (w.dropped.length > 0) byOutcome.dropped = w.dropped.length;
-  const lostN = w.items.length + w.dropped.length;
-  const seqs = [...w.items.map((j) => j.r.seq), ...w.dropped.map((r) => r.seq)].sort((a, b) => a - b).slice(0, 1000);
-  const events = new Map<string, LifecycleEvent>();
-  for (const j of w.items) for (const e of j.fit.anchors) events.set(`${e.kind}|${e.at}|${e.pod ?? ''}`, e);
-  const others = [...new Set(w.items.flatMap((j) => j.others))];
-  const lags: Record<string, number> = {};
-  const durMs = msOf(w.end - w.start);
-  const f0 = w.pods.length > 0 ? tl.pods.get(w.pods[0] as string) : undefined;
-  const lastSent = w.items.reduce((m, j) => Math.max(m, j.r.sentAt), w.start); // no spread: windows can hold 100k items
-  const proxy = w.items.some((j) => j.r.outcome === 'http-5xx' && !j.r.servedBy);
-  let text = '';
-  let fix = '';
-  const layer = proxy ? 'the ingress' : 'the data plane (kube-proxy)';
-
-  switch (w.cause) {
-    case 'routed-after-sigterm':
-    case 'ingress-upstream-stale': {
-      const f = f0 as PodFacts;
-      const base = f.deleting ?? f.sigterm ?? w.start;
-      const sig = f.sigterm ?? deadFrom(f);
-      if (f.deleting !== undefined && f.sigterm !== undefined) lags.deletionToSigtermMs = msOf(f.sigterm - f.deleting);
-      if (sig !== undefined && f.routingGone !== undefined) lags.sigtermToEndpointRemovedMs = msOf(f.routingGone - sig);
-      const change = f.routingGone !== undefined ? firstChangeAfter(tl, f.routingGone) : undefined;
-      if (proxy && change && f.routingGone !== undefined) {
-        lags.endpointRemovedToIngressReloadMs = msOf(change.at - f.routingGone);
-        events.set('reload', change);
-      }
-      if (sig !== undefined) lags.sigtermToLastFailureMs = msOf(lastSent - sig);
-      const reach = Math.max(f.routingGone ?? 0, proxy && change ? change.at : 0, lastSent) - base;
-      lags.deletionToRoutingStoppedMs = msOf(reach);
-      const need = withMargin(msOf(reach), o.marginMs);
-      const removal = lags.sigtermToEndpointRemovedMs !== undefined ? `endpoint removal came ${lags.sigtermToEndpointRemovedMs} ms after SIGTERM` : 'no endpoint removal seen';
-      const reloadTxt = lags.endpointRemovedToIngressReloadMs !== undefined ? `, the ingress reloaded ${lags.endpointRemovedToIngressReloadMs} ms after that` : '';
-      if (w.cause === 'ingress-upstream-stale') {
-        text = `${lostN} lost over ${durMs} ms: ${layer} still sent to pod ${f.pod} after it left the endpoints (${removal}${reloadTxt})`;
-        fix = `route the ingress to the Service's ClusterIP (nginx.org/use-cluster-ip: "true" / Traefik nativeLB), or preStop sleep >= ${need} s: the change reached the ingress ${sec(msOf(reach))} after the pod's deletion`;
-      } else {
-        text = `${lostN} lost over ${durMs} ms: pod ${f.pod} stopped (SIGTERM) while still routed; ${removal}${reloadTxt}`;
-        const now = f.preStopSeconds !== undefined && f.preStopSeconds > 0 ? ` (it is ${f.preStopSeconds} s now)` : '';
-        fix = `preStop sleep >= ${need} s${now} with terminationGracePeriodSeconds above it: routing stopped reaching the pod ${sec(msOf(reach))} after its deletion, through ${layer}`;
-      }
-      break;
-    }
-    case 'sigkill-in-flight': {
-      const f = f0 as PodFacts;
-      const kill = f.killed ?? w.end;
-      if (f.deleting !== undefined) lags.deletionToKillMs = msOf(kill - f.deleting);
-      if (f.sigterm !== undefined) lags.sigtermToKillMs = msOf(kill - f.sigterm);
-      const grace = f.gracePeriodSeconds;
-      const pre = f.preStopSeconds !== undefined && f.preStopSeconds > 0 ? f.preStopSeconds : 0;
-      text = `${lostN} requests in flight when pod ${f.pod} was SIGKILLed${lags.deletionToKillMs !== undefined ? ` ${lags.deletionToKillMs} ms after its deletion` : ''}${grace !== undefined ? ` (grace period ${grace} s${pre ? `, preStop ${pre} s` : ''})` : ''}`;
-      fix = `terminationGracePeriodSeconds >= ${pre + 30} s (preStop ${pre} s + 30 s, the seed's rule): the kill came before the pod finished its in-flight requests`;
-      break;
-    }
-    case 'persistent-connection-cut': {
-      const reused = w.items.filter((j) => j.r.reusedConnection).length;
-      const f = f0;
-      if (f) {
-        const gone = Math.min(deadFrom(f) ?? Infinity, f.exit ?? Infinity);
-        if (Number.isFinite(gone)) lags.podStopToCutMs = msOf(lastSent - gone);
-        text = `${lostN} requests on reused keep-alive connections to pod ${f.pod} failed when it went away (${reused} of ${w.items.length} on reused sockets)`;
-      } else {
-        const reload = [...events.values()].find((e) => e.source === 'ingress');
-        if (reload) lags.reloadToCutMs = msOf(w.start - reload.at);
-        text = `${lostN} requests on reused keep-alive connections failed around an ingress reload (${reused} of ${w.items.length} on reused sockets)`;
-      }
-      fix = `on SIGTERM answer in-flight requests with "Connection: close" and close idle keep-alive sockets before exiting (ON_SIGTERM=drain:<s>, inside a preStop sleep); clients should retry idempotent requests that fail on a reused connection`;
-      break;
-    }
-    case 'no-ready-endpoints': {
-      const proxyOnly = w.items.every((j) => j.r.outcome === 'http-5xx' && !j.r.servedBy);
-      const z = (proxyOnly ? tl.noReady : tl.noUsable).find((x) => w.start >= x.from - o.gapMs * MS && w.start <= x.to + o.dataplaneLagMs * MS);
-      if (z) {
-        lags.noReadyEndpointMs = Number.isFinite(z.to) ? msOf(z.to - z.from) : msOf(w.end - z.from);
-        events.set('z0', z.startEvent);
-        if (z.endEvent) events.set('z1', z.endEvent);
-      }
-      text = `${lostN} lost over ${durMs} ms while the Service had no ready endpoint${lags.noReadyEndpointMs !== undefined ? ` for ${lags.noReadyEndpointMs} ms` : ''}`;
-      fix = `maxUnavailable: 0 with maxSurge: 1 (and replicas >= 2 for disruptions): the old pod left ${lags.noReadyEndpointMs !== undefined ? sec(lags.noReadyEndpointMs) : ''} before a new one was ready`;
-      break;
-    }
-    case 'lb-no-local-endpoint': {
-      const ann = [...events.values()].find((e) => e.kind === 'lb-announce');
-      const node = ann?.node ?? '?';
-      const svc = String(ann?.detail?.service ?? '');
-      const points = tl.endpoints.get(svc) ?? [];
-      const emptied = points.find((p) => p.at >= (ann?.at ?? 0) && (p.usableByNode.get(node)?.size ?? 0) === 0 && p.at <= w.start);
-      const moved = tl.announces.find((e) => e.at > w.start && e.node !== node);
-      if (emptied) lags.lastLocalEndpointGoneToFirstFailureMs = msOf(w.start - emptied.at);
-      if (emptied && moved) {
-        lags.localEndpointsGoneToAnnounceMs = msOf(moved.at - emptied.at);
-        events.set('moved', moved);
-      }
-      text = `${lostN} lost over ${durMs} ms: the LB IP pointed at node ${node}, which had no local endpoint left${lags.localEndpointsGoneToAnnounceMs !== undefined ? `; the announcement moved ${lags.localEndpointsGoneToAnnounceMs} ms later` : ''}`;
-      fix = `externalTrafficPolicy: Cluster, or keep a ready pod on ${node} through the rollout (maxUnavailable: 0 with node affinity to ${node}, the seed's in-place upgrade): traffic reached a node without local endpoints for ${sec(durMs)}`;
-      break;
-    }
-    case 'routed-before-ready': {
-      const f = f0 as PodFacts;
-      const readyAt = f.appReady ?? f.listening;
-      if (f.endpointReady !== undefined && readyAt !== undefined) lags.endpointReadyToAppReadyMs = msOf(readyAt - f.endpointReady);
-      if (f.endpointReady !== undefined) lags.endpointReadyToLastFailureMs = msOf(lastSent - f.endpointReady);
-      const gap = lags.endpointReadyToAppReadyMs ?? lags.endpointReadyToLastFailureMs ?? durMs;
-      text = `${lostN} lost over ${durMs} ms: pod ${f.pod} was in endpoints ${gap} ms before its app was ready${f.hasReadinessProbe === false ? ' (no readiness probe)' : ''}`;
-      fix = f.hasReadinessProbe === false
-        ? `add a readinessProbe on the app's readiness (httpGet /readyz, periodSeconds 1): the app needed ${sec(gap)} after the pod was routed`
-        : `make the readiness probe check the app's real readiness (it passed ${sec(gap)} before the app was ready)`;
-      break;
-    }
-    default: {
-      const outs = Object.entries(byOutcome).map(([k, v]) => `${v} ${k}`).join(', ');
-      text = w.items.length === 0
-        ? `${lostN} requests dropped (never sent: the client's in-flight bound was full) with no failure window around them`
-        : `${lostN} lost over ${durMs} ms (${outs}) match no mechanism on the timeline${tl.hasPodLogs ? '' : ' (no pod log lines were collected)'}`;
-      fix = w.items.length === 0 ? 'raise --max-in-flight or check the client host (CPU) during the run' : 'none derived: inspect the ledger and timeline around this window';
-    }
-  }
-  if (others.length > 0) text += `; also fits ${others.join(', ')}`;
-  return {
-    target: w.target,
-    start: w.start,
-    end: w.end,
-    lost: lostN,
-    byOutcome,
-    pods: w.pods,
-    cause: w.cause,
-    evidence: { text, events: [...events.values()].sort((a, b) => a.at - b.at), lagsMs: lags },
-    fix,
-    seqs,
-  };
 }

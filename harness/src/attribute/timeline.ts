@@ -229,3 +229,24 @@ export function endpointsAt(points: EndpointPoint[] | undefined, t: number): End
   }
   return found;
 }
+
+const S = 1e9;
+
+/**
+ * When the app stopped taking new work: its SIGTERM line (else deletion + the preStop sleep), or later
+ * if it still answered requests sent after that.
+ */
+export function deadFrom(f: PodFacts): number | undefined {
+  let from: number;
+  if (f.sigterm !== undefined) from = f.sigterm;
+  else if (f.deleting !== undefined) {
+    const pre = f.preStopSeconds !== undefined && f.preStopSeconds > 0 ? Math.min(f.preStopSeconds, f.gracePeriodSeconds ?? Infinity) : 0;
+    from = f.deleting + pre * S;
+  } else return undefined;
+  return f.acceptedUntil !== undefined && f.acceptedUntil > from ? f.acceptedUntil + 1 : from;
+}
+
+/** The first routing-layer change (ingress reload / upstream swap) at or after t. */
+export function firstChangeAfter(tl: Timeline, t: number): LifecycleEvent | undefined {
+  return tl.routingChanges.find((e) => e.at >= t);
+}
