@@ -47,3 +47,32 @@ export async function launchChromium(viewport = { width: 1300, height: 900 }): P
     },
   };
 }
+
+/**
+ * Counts the pixels of a PNG screenshot that are not near-white (the charts' background), decoding it
+ * in a blank page's canvas so no image library is needed.
+ */
+export async function inkPixels(context: BrowserContext, png: Buffer): Promise<number> {
+  const page = await context.newPage();
+  try {
+    // a string expression, so this Node-side file needs no DOM types
+    return Number(await page.evaluate(`(async () => {
+      const img = new Image();
+      img.src = 'data:image/png;base64,${png.toString('base64')}';
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width; c.height = img.height;
+      const g = c.getContext('2d');
+      g.drawImage(img, 0, 0);
+      const d = g.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235) n++;
+      return n;
+    })()`));
+  } finally {
+    await page.close();
+  }
+}
+
+/** Hides everything in the charts but the data (axes, grid lines, labels), so ink means data was drawn. */
+export const DATA_ONLY_CSS = '.chart svg .axis, .chart svg .grid, .chart svg text, .chart svg .global { display: none !important; }';

@@ -27,9 +27,15 @@ export function lossWindows(input: ReportInput, red: ReportReducer): LossWindow[
   return sortWindows(input.summary.targets.flatMap((t) => groupFailures(t.target, red.failures(t.target))));
 }
 
-/** Budgets in force: the scenario's, overridden by flags. */
+/** Budgets in force: the scenario's, overridden by flags (a loss flag, % or count, replaces both loss budgets). */
 export function budgetsOf(input: ReportInput): Budgets {
-  return { ...(input.scenario?.budgets ?? {}), ...(input.budgets ?? {}) };
+  const base: Budgets = { ...(input.scenario?.budgets ?? {}) };
+  const flags = input.budgets ?? {};
+  if (flags.maxLossPercent !== undefined || flags.maxLost !== undefined) {
+    delete base.maxLossPercent;
+    delete base.maxLost;
+  }
+  return { ...base, ...flags };
 }
 
 export function gateOf(input: ReportInput, windows: LossWindow[]): GateResult {

@@ -1,0 +1,166 @@
+// The report written from a real run folder (real engine, real echo servers with known failures, a
+// hand-written rollout timeline, the real attribution): files, JUnit, summary section, gate, CLI,
+// and the HTML's structure against a golden file (UPDATE_GOLDEN=1 rewrites it).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeRolloutRun, OLD_POD } from './fixture.ts';
+import { writeRunOutputs } from './folder.ts';
+import { evaluateGate, parseMaxLoss, parseMaxWindow } from './gate.ts';
+import { reportCommand } from '../cli/report.ts';
+import type { Summary } from '../load/summary.ts';
+import type { Io } from '../cli/command.ts';
+import { UsageError } from '../cli/command.ts';
+
+const GOLDEN = fileURLToPath(new URL('./report.golden.txt', import.meta.url));
+let root: string;
+let dir: string;
+let known = 0;
+
+before(async () => {
+  root = mkdtempSync(join(tmpdir(), 'lossless-report-'));
+  dir = join(root, 'run-fixture');
+  known = (await makeRolloutRun(dir)).knownFailures;
+});
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function io(): Io & { out: () => string; err: () => string } {
+  let o = '';
+  let e = '';
+  return {
+    stdout: { write: (s: string) => ((o += s), true) } as unknown as Io['stdout'],
+    stderr: { write: (s: string) => ((e += s), true) } as unknown as Io['stderr'],
+    out: () => o,
+    err: () => e,
+  };
+}
+
+/** The HTML's element tree as lines of tag#id.classes[data-view]; identical sibling subtrees collapse to one (marked *). */
+export function skeleton(html: string): string {
+  const body = html.replace(/<script type="application\/json"[^>]*>[\s\S]*?<\/script>/, '<script type="application/json"></script>')
+    .replace(/<script>[\s\S]*?<\/script>/, '<script></script>').replace(/<style>[\s\S]*?<\/style>/, '<style></style>');
+  interface Node { sig: string; children: Node[] }
+  const rootNode: Node = { sig: '', children: [] };
+  const stack: Node[] = [rootNode];
+  const voids = new Set(['meta', 'br', 'hr', 'img', 'input', 'link']);
+  for (const m of body.matchAll(/<(\/?)([a-z0-9]+)([^>]*)>/g)) {
+    const [, close, tag, attrs] = m;
+    if (close) {
+      if (stack.length > 1) stack.pop();
+      continue;
+    }
+    const id = /\bid="([^"]+)"/.exec(attrs!)?.[1];
+    const cls = /\bclass="([^"]+)"/.exec(attrs!)?.[1]?.replace(/\b(pass|fail|neutral)\b/g, '~').trim();
+    const view = /\bdata-view="([^"]+)"/.exec(attrs!)?.[1];
+    const node: Node = { sig: `${tag}${id ? `#${id}` : ''}${cls ? `.${cls.split(/\s+/).join('.')}` : ''}${view ? `[${view}]` : ''}`, children: [] };
+    stack[stack.length - 1]!.children.push(node);
+    if (!voids.has(tag!)) stack.push(node);
+  }
+  const render = (n: Node, depth: number): string[] => {
+    const out: string[] = [];
+    let prev = '';
+    for (const c of n.children) {
+      const lines = [`${'  '.repeat(depth)}${c.sig}`, ...render(c, depth + 1)];
+      const text = lines.join('\n');
+      if (text === prev) {
+        if (!out[out.length - lines.length]!.endsWith(' *')) out[out.length - lines.length] += ' *';
+        continue;
+      }
+      prev = text;
+      out.push(...lines);
+    }
+    return out;
+  };
+  return render(rootNode, 0).join('\n') + '\n';
+}
+
+test('writeRunOutputs writes report.html, junit.xml and the summary report section from a real run', async () => {
+  assert.ok(known > 0, 'the fixture produced failures');
+  const out = await writeRunOutputs(dir);
+  const html = readFileSync(out.htmlPath, 'utf8');
+  // self-contained: no external reference of any kind
+  assert.doesNotMatch(html, /<(script|link|img)[^>]+(src|href)=/i);
+  assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1|www\.w3\.org\/2000\/svg)/);
+  assert.match(html, /<script type="application\/json" id="report-data">/);
+  assert.ok(html.includes(OLD_POD));
+
+  const summary = JSON.parse(readFileSync(out.summaryPath, 'utf8')) as Summary & { report: { version: number; windows: Array<{ lost: number; cause: string }>; gate: { pass: boolean; exitCode: number }; causes: Record<string, { lost: number }> } };
+  assert.equal(summary.version, 1);
+  assert.equal(summary.report.version, 1);
+  const windowLost = summary.report.windows.reduce((s, w) => s + w.lost, 0);
+  assert.equal(windowLost, summary.totals.lost, 'every lost request sits in a window');
+  assert.equal(summary.totals.lost, known);
+  // the scenario's budget maxLost 0 is breached by the known failures
+  assert.equal(summary.report.gate.pass, false);
+  assert.equal(summary.report.gate.exitCode, 1);
+
+  const junit = readFileSync(out.junitPath, 'utf8');
+  const cases = [...junit.matchAll(/<testcase /g)].length;
+  assert.equal(cases, 4, 'two paths x two budgets (maxLost, maxWindowMs)');
+  const failure = /<failure type="maxLost" message="([^"]+)"/.exec(junit);
+  assert.ok(failure, junit);
+  assert.match(failure[1]!, new RegExp(`lost ${known} &gt; budget 0; worst window .* cause [a-z-]+`));
+  assert.match(junit, /failures="1"/, 'only the old pod\'s path breaks maxLost');
+});
+
+test('budget flags override the scenario: a loose budget passes, a count and a window breach name the window', async () => {
+  const pass = await writeRunOutputs(dir, { budgets: { maxLost: 1000, maxWindowMs: 60_000 } });
+  assert.equal(pass.gate.pass, true);
+  assert.equal(pass.gate.exitCode, 0);
+  const tight = await writeRunOutputs(dir, { budgets: { maxLost: known, maxWindowMs: 1 } });
+  assert.equal(tight.gate.pass, false);
+  const win = tight.gate.checks.find((c) => c.kind === 'maxWindowMs' && !c.pass);
+  assert.ok(win?.window, 'the breach carries its window');
+  assert.match(win.message, /longest loss window [\d.]+ ms > budget 1 ms: window [\d.]+-[\d.]+ s/);
+  assert.ok(tight.gate.checks.filter((c) => c.kind === 'maxLost').every((c) => c.pass), `lost == budget passes (${known})`);
+});
+
+test('a naive variant is judged by its expectation: it must lose, with a named cause', async () => {
+  const out = await writeRunOutputs(dir);
+  const summary = JSON.parse(readFileSync(out.summaryPath, 'utf8')) as Summary;
+  const causes = [...new Set(out.windows.map((w) => w.cause))];
+  const hit = evaluateGate(summary, out.windows, { maxLost: 0 }, { loses: true, causes: causes as never });
+  assert.equal(hit.pass, true, JSON.stringify(hit.checks));
+  assert.deepEqual(hit.checks.map((c) => c.kind), ['expect-loss', 'expect-cause'], 'budgets are not applied to an expected loss');
+  const miss = evaluateGate(summary, out.windows, {}, { loses: true, causes: ['lb-no-local-endpoint'] });
+  assert.equal(miss.pass, false);
+  assert.match(miss.checks[1]!.message, /expected one of the causes lb-no-local-endpoint; attribution named /);
+  const clean = evaluateGate({ ...summary, totals: { ...summary.totals, lost: 0 } }, [], {}, { loses: true });
+  assert.equal(clean.pass, false, 'a naive variant that stops losing fails the gate');
+  const fixedSide = evaluateGate(summary, out.windows, {}, { loses: false });
+  assert.equal(fixedSide.pass, false);
+  assert.match(fixedSide.checks[0]!.message, /expected no loss and lost \d+; worst window/);
+});
+
+test('budget flag parsing names the option, the value and what is allowed', () => {
+  assert.deepEqual(parseMaxLoss('0.1%'), { maxLossPercent: 0.1 });
+  assert.deepEqual(parseMaxLoss('25'), { maxLost: 25 });
+  assert.deepEqual(parseMaxWindow('500ms'), { maxWindowMs: 500 });
+  assert.deepEqual(parseMaxWindow('2s'), { maxWindowMs: 2000 });
+  assert.throws(() => parseMaxLoss('lots'), (e: Error) => e instanceof UsageError && /--max-loss 'lots': expected a percentage such as 0.1% or a whole count/.test(e.message));
+  assert.throws(() => parseMaxLoss('150%'), /at most 100%/);
+  assert.throws(() => parseMaxWindow('5'), (e: Error) => e instanceof UsageError && /--max-window '5': expected a duration in ms or s/.test(e.message));
+});
+
+test('lossless report: exit 1 on a breach, 0 within budget, 2 on bad input', async () => {
+  const a = io();
+  assert.equal(await reportCommand.run([dir, '--max-loss', '100%', '--max-window', '60s'], a), 0, a.err());
+  assert.match(a.out(), /report\.html .*junit\.xml\n.*within budget/);
+  const b = io();
+  assert.equal(await reportCommand.run([dir, '--max-loss', '0.1%'], b), 1);
+  assert.match(b.out(), /BUDGET BREACHED\n  breach: http:\/\/127\.0\.0\.1:\d+\/old: loss [\d.]+% \(\d+ of \d+\) > budget 0\.1%; worst window/);
+  await assert.rejects(reportCommand.run([join(root, 'nope')], io()), (e: Error) => e instanceof UsageError && /no such folder/.test(e.message));
+  await assert.rejects(reportCommand.run([dir, '--max-window', 'soon'], io()), UsageError);
+  await assert.rejects(reportCommand.run([root], io()), (e: Error) => /no summary\.json/.test(e.message));
+});
+
+test('report.html structure matches the golden file (UPDATE_GOLDEN=1 rewrites it)', async () => {
+  const out = await writeRunOutputs(dir);
+  const got = skeleton(readFileSync(out.htmlPath, 'utf8'));
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, got);
+  assert.ok(existsSync(GOLDEN), 'report.golden.txt is missing: UPDATE_GOLDEN=1 npm test writes it');
+  assert.equal(got, readFileSync(GOLDEN, 'utf8'), 'report structure changed: review, then UPDATE_GOLDEN=1 npm test');
+});
