@@ -2,8 +2,10 @@
 import { EXIT_ENV, EXIT_USAGE, EnvError, UsageError, type Command, type Io } from './cli/command.ts';
 import { loadCommand } from './cli/load.ts';
 import { decodeCommand } from './cli/decode.ts';
+import { reportCommand } from './cli/report.ts';
+import { compareCommand } from './cli/compare.ts';
 
-export const COMMANDS: Command[] = [loadCommand, decodeCommand];
+export const COMMANDS: Command[] = [loadCommand, decodeCommand, reportCommand, compareCommand];
 
 function help(): string {
   return ['usage: lossless <command> [options]', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`), '', "run 'lossless <command> --help' for its options"].join('\n') + '\n';
