@@ -15,7 +15,7 @@ function scenario(over: Record<string, unknown> = {}, variant?: string): Scenari
       preStop: 'none',
       terminationGracePeriodSeconds: 5,
       strategy: { maxSurge: 1, maxUnavailable: 0 },
-      echo: { startupDelay: '2s', readyDelay: '1500ms', onSigterm: 'drain:3' },
+      echo: { startupDelay: '2s', readyDelay: '1500ms', onSigterm: 'drain:3', delay: '300ms:100' },
       env: { EXTRA: 'x' },
     },
     paths: {
@@ -53,7 +53,7 @@ test('naive variant: no probe, no preStop, the seed fields as written', () => {
   assert.equal(c?.lifecycle, undefined);
   assert.equal(c?.imagePullPolicy, 'IfNotPresent');
   const env = Object.fromEntries((c?.env ?? []).map((e) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
-  assert.deepEqual(env, { POD_NAME: 'metadata.name', PORT: '8080', STARTUP_DELAY: '2000ms', READY_DELAY: '1500ms', ON_SIGTERM: 'drain:3', EXTRA: 'x' });
+  assert.deepEqual(env, { POD_NAME: 'metadata.name', PORT: '8080', STARTUP_DELAY: '2000ms', READY_DELAY: '1500ms', ON_SIGTERM: 'drain:3', DELAY: '300ms:100', EXTRA: 'x' });
   assert.equal(pod?.affinity, undefined);
 });
 

@@ -52,6 +52,8 @@ export function echoEnv(s: Scenario): V1EnvVar[] {
   if (e.warmup !== undefined) env.push({ name: 'WARMUP', value: ms(e.warmup) });
   if (e.warmupDelay !== undefined) env.push({ name: 'WARMUP_DELAY', value: ms(e.warmupDelay) });
   if (e.onSigterm !== undefined) env.push({ name: 'ON_SIGTERM', value: e.onSigterm });
+  if (e.fail !== undefined) env.push({ name: 'FAIL', value: e.fail });
+  if (e.delay !== undefined) env.push({ name: 'DELAY', value: e.delay });
   for (const [name, value] of Object.entries(s.workload.env)) env.push({ name, value });
   return env;
 }

@@ -117,6 +117,8 @@ test('bad values name the field path, the value and what is allowed', () => {
     [(d) => (d.load.timeout = '5'), /load\.timeout: got "5"; allowed: a duration such as 500ms, 2s or 1m/],
     [(d) => (d.load.qps = -1), /load\.qps: got -1/],
     [(d) => (d.workload.echo = { onSigterm: 'drain' }), /workload\.echo\.onSigterm: got "drain"; allowed: exit, graceful or drain:<seconds>/],
+    [(d) => (d.workload.echo = { delay: '300:100' }), /workload\.echo\.delay: got "300:100"; allowed: duration:percent pairs/],
+    [(d) => (d.rollout = { trigger: 'env', env: { 'bad-name': 'x' } }), /rollout\.env\.bad-name/],
     [(d) => (d.workload.strategy.maxSurge = '1.5'), /workload\.strategy\.maxSurge: got "1\.5"; allowed: an integer >= 0 or a percentage/],
     [(d) => (d.workload.replica = 3), /workload\.replica: got 3; allowed: no such field here/],
     [(d) => (d.variants.default = 'other'), /variants\.default: got "other"; allowed: one of the variant blocks: naive, fixed/],

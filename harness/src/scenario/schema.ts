@@ -75,6 +75,9 @@ const echoKnobs = z.strictObject({
     .string()
     .regex(ON_SIGTERM_RE, { error: 'exit, graceful or drain:<seconds>' })
     .optional(),
+  // FAIL / DELAY, fortio style: `503:5,500:1` = 503 for 5 %, 500 for 1 %; `300ms:100` = 300 ms for all.
+  fail: z.string().regex(/^\d{3}:\d+(\.\d+)?(,\d{3}:\d+(\.\d+)?)*$/, { error: 'status:percent pairs such as 503:5,500:1' }).optional(),
+  delay: z.string().regex(/^\d+(\.\d+)?(ms|s|m):\d+(\.\d+)?(,\d+(\.\d+)?(ms|s|m):\d+(\.\d+)?)*$/, { error: 'duration:percent pairs such as 50ms:10,1s:1' }).optional(),
 });
 
 const placement = z.strictObject({
@@ -134,7 +137,7 @@ const rollout = z.strictObject({
   interval: duration.prefault('5s'), // from one rollout's end to the next one's start
   coolDown: duration.prefault('10s'), // load keeps running after the last rollout ends
   image: z.string().min(1).optional(), // trigger image: alternates between workload.image and this
-  env: z.record(z.string(), z.string()).optional(), // trigger env: applied on top of a counter variable
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name' }), z.string()).optional(), // trigger env: applied on top of a counter variable
 });
 
 const budgets = z.strictObject({
