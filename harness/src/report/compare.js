@@ -20,7 +20,8 @@
     body += '<line x1="' + L + '" x2="' + (W - R) + '" y1="' + bot + '" y2="' + bot + '"/><text x="' + (L - 6) + '" y="' + (top - 2) + '" text-anchor="end">' + fig.getAttribute('data-unit') + '</text></g>';
     D.runs.forEach(function (r) {
       var d = '';
-      r.series[key].forEach(function (v, i) { d += (i ? 'L' : 'M') + X(i + 0.5) + ' ' + Y(v); });
+      // steps: each value holds for its whole second
+      r.series[key].forEach(function (v, i) { d += (i ? 'L' : 'M') + X(i) + ' ' + Y(v) + 'L' + X(i + 1) + ' ' + Y(v); });
       if (d) body += '<path class="line" data-variant="' + r.variantIndex + '" d="' + d + '" fill="none" stroke="' + D.palette[r.variantIndex % D.palette.length] + '" stroke-width="1.5" stroke-opacity="0.8"/>';
     });
     fig.querySelector('.plot').innerHTML = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ' + W + ' ' + H + '" width="' + W + '" height="' + H + '">' + body + '</svg>';
