@@ -4,8 +4,9 @@ import { loadCommand } from './cli/load.ts';
 import { decodeCommand } from './cli/decode.ts';
 import { reportCommand } from './cli/report.ts';
 import { compareCommand } from './cli/compare.ts';
+import { runCommand, scenarioCommand } from './cli/scenario.ts';
 
-export const COMMANDS: Command[] = [loadCommand, decodeCommand, reportCommand, compareCommand];
+export const COMMANDS: Command[] = [loadCommand, decodeCommand, scenarioCommand, runCommand, reportCommand, compareCommand];
 
 function help(): string {
   return ['usage: lossless <command> [options]', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`), '', "run 'lossless <command> --help' for its options"].join('\n') + '\n';

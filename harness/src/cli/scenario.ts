@@ -1,0 +1,160 @@
+// `lossless scenario <name>` (scenarios/<name>.yaml) and `lossless run <file>`: one scenario variant on
+// the cluster, or every variant (`--variants`) repeated (`--repeat N`) and compared.
+
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { runScenario, RunEnvironmentError, type ScenarioRun } from '../scenario/run.ts';
+import { finishRun } from '../scenario/outputs.ts';
+import { loadScenario, ScenarioError } from '../scenario/schema.ts';
+import { ClusterError } from '../scenario/kube.ts';
+import { parseMaxLoss, parseMaxWindow } from '../report/gate.ts';
+import { compareRuns, formatComparison } from '../report/compare.ts';
+import { compareHtml } from '../report/comparepage.ts';
+import type { Budgets } from '../scenario/schema.ts';
+import { EXIT_BUDGET, EXIT_ENV, EXIT_OK, EnvError, UsageError, type Command, type Io } from './command.ts';
+import { parseOptions } from './options.ts';
+
+const SCENARIO_DIR = 'scenarios';
+
+const optionsHelp = `  --variant NAME          the variant to run (default: the file's default variant)
+  --variants              run every variant of the file, then compare them
+  --repeat N              runs per variant (default 1; with --variants default 3)
+  --max-loss X            budget: 0.1% of requests or a count such as 25 (overrides the file's budgets)
+  --max-window D          budget: the longest loss window on any path, e.g. 500ms or 2s
+  --results DIR           parent of the run folders (default results/)
+  --keep                  keep the scenario's namespace after the run (for debugging)
+exit: 0 within budget (or as the variant expects), 1 budget breached, 2 bad input, 3 cluster or environment failed`;
+
+const OPTIONS = {
+  variant: { type: 'string' },
+  variants: { type: 'boolean' },
+  repeat: { type: 'string' },
+  'max-loss': { type: 'string' },
+  'max-window': { type: 'string' },
+  results: { type: 'string' },
+  keep: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function scenarioFile(name: string, dir = SCENARIO_DIR): string {
+  if (/[/\\]/.test(name) || name.endsWith('.yaml')) return name;
+  const file = join(dir, `${name}.yaml`);
+  if (!existsSync(file)) {
+    const known = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)) : [];
+    throw new UsageError(`<name> '${name}': no ${file}; known scenarios: ${known.join(', ') || 'none'}`);
+  }
+  return file;
+}
+
+function parseRepeat(v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 50) throw new UsageError(`--repeat '${v}': expected a whole number of runs from 1 to 50`);
+  return Number(v);
+}
+
+async function execute(file: string, argv: string[], io: Io): Promise<number> {
+  const { values: v } = parseOptions(argv, OPTIONS);
+  if (v.variants && v.variant !== undefined) throw new UsageError('--variant and --variants: give one of them');
+  const repeat = parseRepeat(v.repeat, v.variants ? 3 : 1);
+  let budgets: Budgets | undefined;
+  if (v['max-loss'] !== undefined) budgets = { ...budgets, ...parseMaxLoss(v['max-loss']) };
+  if (v['max-window'] !== undefined) budgets = { ...budgets, ...parseMaxWindow(v['max-window']) };
+  const first = await loadScenario(file, v.variant); // validates the file (exit 2) before touching the cluster
+  const variants = v.variants ? first.variants : [first.variant];
+
+  const ac = new AbortController();
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) io.stderr.write('\nlossless: stopping: draining in-flight requests, writing what was measured, cleaning up (Ctrl-C again to exit at once)\n');
+    else process.exit(130);
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let worst = EXIT_OK;
+  const folders: Array<{ variant: string; dir: string }> = [];
+  try {
+    for (const variant of variants) {
+      for (let i = 1; i <= repeat && !ac.signal.aborted; i++) {
+        if (variants.length > 1 || repeat > 1) io.stderr.write(`== ${first.name} variant ${variant}, run ${i}/${repeat}\n`);
+        const run: ScenarioRun = await runScenario({
+          file, variant, signal: ac.signal, keep: v.keep === true, log: (l) => io.stderr.write(`${l}\n`),
+          ...(v.results !== undefined ? { resultsDir: v.results } : {}),
+        });
+        const done = await finishRun(run, budgets);
+        folders.push({ variant, dir: run.dir });
+        io.stdout.write(verdictText(run, done.outputs.gate.checks, done.outputs.htmlPath));
+        const code = run.error ? EXIT_ENV : done.outputs.gate.exitCode;
+        if (run.error) io.stderr.write(`lossless: the run stopped early: ${run.error.message}\n`);
+        worst = Math.max(worst, code);
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (v.variants && folders.length > 0) {
+    const c = await compareRuns(folders.map((f) => ({ variant: f.variant, dir: f.dir })));
+    const out = resolve(v.results ?? 'results', `${folders[0]!.dir.split('/').pop()}-compare.html`);
+    writeFileSync(out, compareHtml(c));
+    io.stdout.write(formatComparison(c) + `\n${out}\n`);
+  }
+  return ac.signal.aborted ? Math.max(worst, EXIT_BUDGET) : worst;
+}
+
+function verdictText(run: ScenarioRun, checks: Array<{ pass: boolean; message: string }>, html: string): string {
+  const t = run.summary.totals;
+  const lines = [
+    `${run.scenario.name} / ${run.scenario.variant}: ${t.lost} of ${t.scheduled - t.cancelled} requests lost (${t.lossPct}%)${run.interrupted ? ' [interrupted]' : ''}`,
+    ...run.summary.targets.map((x) => `  ${x.target}: ${x.lost} lost of ${x.scheduled - x.cancelled} (${x.lossPct}%), p99 ${x.latencyFromIntendedMs.p99} ms`),
+    `  host CPU: mean ${run.hostCpu.meanPct}%, max ${run.hostCpu.maxPct}%, ${run.hostCpu.saturatedSeconds} s at >= 90%`,
+    ...checks.map((c) => `  ${c.pass ? 'ok  ' : 'FAIL'} ${c.message}`),
+    `  ${html}`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function guarded(fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new UsageError(err.message);
+    if (err instanceof ClusterError || err instanceof RunEnvironmentError) throw new EnvError(err.message);
+    throw err;
+  }
+}
+
+export const scenarioCommand: Command = {
+  name: 'scenario',
+  summary: 'run a catalogue scenario (scenarios/<name>.yaml) on the cluster under load',
+  usage: `usage: lossless scenario <name> [options]\n${optionsHelp}`,
+  async run(argv: string[], io: Io): Promise<number> {
+    const { values, positionals } = parseOptions(argv, OPTIONS);
+    if (values.help) {
+      io.stdout.write(this.usage + '\n');
+      return EXIT_OK;
+    }
+    if (positionals.length !== 1) throw new UsageError(`<name>: expected one scenario name, got ${positionals.length}`);
+    const file = scenarioFile(positionals[0]!);
+    return guarded(() => execute(file, argv.filter((a) => a !== positionals[0]), io));
+  },
+};
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run a scenario file on the cluster under load',
+  usage: `usage: lossless run <scenario.yaml> [options]\n${optionsHelp}`,
+  async run(argv: string[], io: Io): Promise<number> {
+    const { values, positionals } = parseOptions(argv, OPTIONS);
+    if (values.help) {
+      io.stdout.write(this.usage + '\n');
+      return EXIT_OK;
+    }
+    if (positionals.length !== 1) throw new UsageError(`<file>: expected one scenario file, got ${positionals.length}`);
+    const file = positionals[0]!;
+    if (!existsSync(file)) throw new UsageError(`<file> '${file}': no such file`);
+    return guarded(() => execute(file, argv.filter((a) => a !== file), io));
+  },
+};
