@@ -24,6 +24,8 @@ import { PodLogs } from './podlogs.ts';
 import { InClusterLoader, type LoaderResult } from './incluster.ts';
 import { probeTargets } from './probe.ts';
 import { IngressLogs } from './ingresslogs.ts';
+import { labUp } from '../lab/up.ts';
+import { createLab } from '../lab/context.ts';
 
 export interface ScenarioRunOptions {
   file: string;
@@ -33,6 +35,8 @@ export interface ScenarioRunOptions {
   signal?: AbortSignal;
   /** Keep the namespace after the run (for debugging). */
   keep?: boolean;
+  /** Do not run `lab:up` first (the caller knows the lab is up: the e2e tests). */
+  skipLabUp?: boolean;
   /** The in-cluster loader's image (the lab loads lossless/harness:dev). */
   harnessImage?: string;
   log?: (line: string) => void;
@@ -88,6 +92,16 @@ const ROLLOUT_TIMEOUT_MS = 300_000;
 export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   const log = o.log ?? ((l: string) => console.error(l));
   const s = await loadScenario(o.file, o.variant);
+  if (s.cluster === 'lab' && !o.skipLabUp) {
+    // Idempotent: reuses a running cluster, rebuilds and reloads the echo/harness images when their code changed.
+    const t = Date.now();
+    try {
+      await labUp(createLab((l) => log(`lab: ${l}`)));
+    } catch (e) {
+      throw new RunEnvironmentError(`the lab is not up: ${(e as Error).message}`);
+    }
+    log(`lab ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
   const k = connect(s.cluster);
   const runId = runFolderName(new Date(), s.name);
   const dir = join(o.resultsDir ?? 'results', runId);
