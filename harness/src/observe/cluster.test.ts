@@ -99,7 +99,7 @@ test('no transition is lost across watch timeouts, dropped connections and 410 G
   api.put(PODS, pod('p1', { ip: '10.0.0.1', node: 'w1', running: true, ready: false, deleting: true }));
   api.put(SLICES, slice('echo-a', [{ pod: 'p1', ip: '10.0.0.1', ready: false, terminating: true }, { pod: 'p2', ip: '10.0.0.2', ready: true }]));
   api.compact();
-  await until('relisted after 410 event', () => seen().includes('endpoint-not-ready p1 (relist)'));
+  await until('relisted after 410 event', () => seen().includes('endpoint-not-ready p1 (relist)') && seen().includes('pod-deleting p1 (relist)'));
   const deleting = events.find((e) => e.kind === 'pod-deleting');
   assert.equal(deleting?.detail?.relist, true);
   assert.equal(deleting?.apiAt, 8_000 * 1e6, 'deletion requested = deletionTimestamp - grace period');

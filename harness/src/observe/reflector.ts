@@ -115,7 +115,7 @@ export class Reflector<T extends KubeObject> {
     if (this.opts.fieldSelector) url.searchParams.set('fieldSelector', this.opts.fieldSelector);
     const ctx = new RequestContext(url.toString(), HttpMethod.GET);
     await this.opts.kubeConfig.applySecurityAuthentication(ctx);
-    const res = await fetch(url, { headers: ctx.getHeaders(), dispatcher: ctx.getDispatcher(), signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(url, { headers: ctx.getHeaders(), dispatcher: ctx.getDispatcher(), signal: AbortSignal.any([AbortSignal.timeout(30_000), this.stopping.signal]) });
     if (res.status !== 200) {
       const text = await res.text().catch(() => '');
       throw Object.assign(new Error(`list ${this.opts.path}: HTTP ${res.status} ${text.slice(0, 200)}`), { statusCode: res.status });
