@@ -1,7 +1,8 @@
 // Starts the echo workload as its own process on 127.0.0.1 with PORT=0 and reads the port from its
 // {"event":"listening","port":N} line, as a scenario would. One echo per measurement keeps runs apart.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, readlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -11,7 +12,13 @@ export interface Echo {
   pid: number;
   /** Lifecycle lines the echo printed so far (parsed JSON). */
   events: Record<string, unknown>[];
+  /** SIGKILL: no drain needed between measurements. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * SIGTERM (the echo's ON_SIGTERM behaviour runs) and wait for it to exit; resolves with the
+   * `served` count of its last-request event: every request that reached the server, the ground truth.
+   */
+  terminate(timeoutMs?: number): Promise<{ served?: number; code: number | null }>;
 }
 
 /** The echo's entry file, from the `echo` npm script (the engine's contract), e.g. workloads/echo/main.ts. */
@@ -32,7 +39,8 @@ export class EnvironmentError extends Error {}
 
 export async function startEcho(root: string, node: string, env: Record<string, string>): Promise<Echo> {
   const entry = await echoEntry(root);
-  const child: ChildProcess = spawn(node, ['--import', 'tsx', entry], {
+  // Node 24 strips the types itself, as the echo's npm script and its image run it
+  const child: ChildProcess = spawn(node, [entry], {
     cwd: root,
     // HOST pins the listener to loopback if the echo honours it; the bench only ever targets 127.0.0.1
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', POD_NAME: 'bench-echo', ...env },
@@ -68,7 +76,7 @@ export async function startEcho(root: string, node: string, env: Record<string, 
     });
   });
   child.removeAllListeners('exit');
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
@@ -79,5 +87,40 @@ export async function startEcho(root: string, node: string, env: Record<string, 
       child.kill('SIGKILL'); // no drain needed between measurements; a fresh echo comes next
       await exited;
     },
+    async terminate(timeoutMs = 30_000) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      const code = await exited;
+      clearTimeout(timer);
+      const last = events.findLast((e) => e.event === 'last-request');
+      return typeof last?.served === 'number' ? { served: last.served, code } : { code };
+    },
   };
+}
+
+async function socketCount(pid: number): Promise<number> {
+  let n = 0;
+  for (const fd of await readdir(`/proc/${pid}/fd`)) {
+    try {
+      if ((await readlink(`/proc/${pid}/fd/${fd}`)).startsWith('socket:')) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
+}
+
+/**
+ * Resolves when a client has connected to the echo: its count of open sockets rises above what it had
+ * when asked. Tools start at different speeds (a Go binary at once, the engine after loading its
+ * TypeScript), so "halfway through the run" is timed from here, not from the spawn.
+ */
+export async function firstClient(echo: Echo, timeoutMs = 30_000): Promise<void> {
+  const base = await socketCount(echo.pid);
+  const end = performance.now() + timeoutMs;
+  while (performance.now() < end) {
+    if ((await socketCount(echo.pid)) > base) return;
+    await sleep(5);
+  }
+  throw new Error(`no client connected to the echo within ${timeoutMs} ms`);
 }
