@@ -7,10 +7,12 @@ import { ARRIVALS } from '../schedule/pacer.ts';
 import { runLoad, type LoadConfig } from '../load/run.ts';
 import { formatProgress } from '../load/progress.ts';
 import { formatSummary } from '../load/text.ts';
-import type { Summary } from '../load/summary.ts';
 import { EXIT_OK, EnvError, UsageError, type Command, type Io } from './command.ts';
 import { parseChoice, parseCount, parseDuration, parsePositive, utcStamp } from './units.ts';
 import { parseOptions } from './options.ts';
+import { budgetFlags } from './report.ts';
+import { writeRunOutputs, type RunOutputs } from '../report/folder.ts';
+import type { Budgets } from '../scenario/schema.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAX_TIMEOUT_MS = 300_000; // the ledger stores durations up to 429 s
@@ -29,7 +31,10 @@ const usage = `usage: lossless load <url>... [options]
   --out DIR               (default results/<UTC yyyymmdd-hhmmss>-load/)
   --run-id ID             (default the output folder's name)
   --quiet                 no progress line and no text summary
-  --json                  print summary.json on stdout instead of the text summary`;
+  --json                  print summary.json on stdout instead of the text summary
+  --max-loss P%|N         loss budget per target: a percentage (0.1%) or a count of lost requests; exit 1 beyond it
+  --max-window D          longest loss window allowed per target (500ms, 2s); exit 1 beyond it
+  report.html and junit.xml are written beside summary.json (lossless report regenerates them)`;
 
 const OPTIONS = {
   qps: { type: 'string' },
@@ -49,6 +54,8 @@ const OPTIONS = {
   'run-id': { type: 'string' },
   quiet: { type: 'boolean' },
   json: { type: 'boolean' },
+  'max-loss': { type: 'string' },
+  'max-window': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -58,6 +65,8 @@ export interface LoadPlan {
   quiet: boolean;
   json: boolean;
   help: boolean;
+  /** --max-loss / --max-window, validated before anything is written */
+  budgets?: Budgets;
 }
 
 export function planLoad(argv: string[], now = new Date()): LoadPlan {
@@ -116,6 +125,7 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
       ...(body ? { body } : {}), ...(seed !== undefined ? { seed } : {}),
     },
     outDir, quiet: v.quiet ?? false, json: v.json ?? false, help: false,
+    ...budgetPart(v),
   };
 }
 
@@ -144,12 +154,18 @@ function prepareOutDir(dir: string): void {
   }
 }
 
+function budgetPart(v: { 'max-loss'?: string | undefined; 'max-window'?: string | undefined }): { budgets?: Budgets } {
+  const budgets = budgetFlags(v);
+  return budgets ? { budgets } : {};
+}
+
 /**
- * The exit code of a finished run. Today every completed run exits 0; loss budgets (--max-loss)
- * will compare `summary.totals` here and return EXIT_BUDGET.
+ * The exit code of a finished run: report.html, junit.xml and the summary's report section are
+ * written, and the budgets (--max-loss, --max-window) decide: 0 within, 1 breached (report/gate.ts).
  */
-export function exitCodeFor(_summary: Summary): number {
-  return EXIT_OK;
+export async function exitCodeFor(outDir: string, budgets: Budgets | undefined): Promise<{ code: number; outputs: RunOutputs }> {
+  const outputs = await writeRunOutputs(outDir, budgets ? { budgets } : {});
+  return { code: outputs.gate.exitCode, outputs };
 }
 
 export const loadCommand: Command = {
@@ -182,9 +198,15 @@ export const loadCommand: Command = {
         ...(live ? { onSecond: (s) => io.stderr.write(`\r\x1b[2K${formatProgress(s)}`) } : {}),
       });
       if (live) io.stderr.write('\n');
-      if (plan.json) io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      const { code, outputs } = await exitCodeFor(plan.outDir, plan.budgets);
+      // --json prints summary.json as written, with its report section
+      if (plan.json) io.stdout.write(readFileSync(outputs.summaryPath, 'utf8'));
       else if (!plan.quiet) io.stdout.write(formatSummary(summary, plan.outDir));
-      return exitCodeFor(summary);
+      if (!plan.quiet && !plan.json) {
+        io.stdout.write(`report: ${outputs.htmlPath}\n`);
+        for (const c of outputs.gate.checks.filter((x) => !x.pass)) io.stdout.write(`budget breached: ${c.target ?? 'run'}: ${c.message}\n`);
+      }
+      return code;
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

@@ -164,3 +164,27 @@ test('report.html structure matches the golden file (UPDATE_GOLDEN=1 rewrites it
   assert.ok(existsSync(GOLDEN), 'report.golden.txt is missing: UPDATE_GOLDEN=1 npm test writes it');
   assert.equal(got, readFileSync(GOLDEN, 'utf8'), 'report structure changed: review, then UPDATE_GOLDEN=1 npm test');
 });
+
+test('lossless load --max-loss / --max-window: exit 1 with the window on a breach, 0 within budget', async () => {
+  const { loadCommand } = await import('../cli/load.ts');
+  const { startEcho } = await import('../../../workloads/echo/echo.ts');
+  const { parseFailSeqs } = await import('../../../workloads/echo/knobs.ts');
+  const echo = await startEcho({ pod: 'echo-gate', host: '127.0.0.1', port: 0, failSeqs: parseFailSeqs('503:20-29'), log: () => {} });
+  try {
+    const url = `http://127.0.0.1:${echo.port}/`;
+    const breach = io();
+    const code = await loadCommand.run([url, '--qps', '100', '--requests', '60', '--out', join(root, 'load-breach'), '--max-loss', '5%', '--max-window', '10s'], breach);
+    assert.equal(code, 1, breach.out() + breach.err());
+    assert.match(breach.out(), /budget breached: http:\/\/127\.0\.0\.1:\d+\/: loss 16\.67% \(10 of 60\) > budget 5%; worst window [\d.]+-[\d.]+ s \([\d.]+ ms, 10 lost\) cause no cause attributed/);
+    assert.ok(existsSync(join(root, 'load-breach', 'report.html')));
+    assert.match(readFileSync(join(root, 'load-breach', 'junit.xml'), 'utf8'), /failures="1"/);
+    const within = io();
+    assert.equal(await loadCommand.run([url, '--qps', '100', '--requests', '60', '--out', join(root, 'load-ok'), '--max-loss', '10', '--max-window', '10s', '--quiet'], within), 0);
+    const window = io();
+    assert.equal(await loadCommand.run([url, '--qps', '100', '--requests', '60', '--out', join(root, 'load-window'), '--max-window', '1ms', '--quiet'], window), 1);
+    await assert.rejects(loadCommand.run([url, '--max-loss', 'some', '--out', join(root, 'never')], io()), UsageError);
+    assert.ok(!existsSync(join(root, 'never')), 'bad budget input leaves nothing behind');
+  } finally {
+    await echo.stop();
+  }
+});
