@@ -1,28 +1,34 @@
 // argv -> one subcommand -> exit code. Subcommands live in cli/, one module each.
 import { EXIT_ENV, EXIT_USAGE, EnvError, UsageError, type Command, type Io } from './cli/command.ts';
-import { loadCommand } from './cli/load.ts';
-import { decodeCommand } from './cli/decode.ts';
-import { reportCommand } from './cli/report.ts';
-import { compareCommand } from './cli/compare.ts';
-import { runCommand, scenarioCommand } from './cli/scenario.ts';
 
-export const COMMANDS: Command[] = [loadCommand, decodeCommand, scenarioCommand, runCommand, reportCommand, compareCommand];
+/**
+ * Subcommands load on demand: `lossless load` must not pay for the report, compare or cluster
+ * modules at start (seconds of tsx compile on a busy 2-core box). Adding one = one line here.
+ */
+export const COMMANDS: Array<{ name: string; load: () => Promise<Command> }> = [
+  { name: 'load', load: async () => (await import('./cli/load.ts')).loadCommand },
+  { name: 'decode', load: async () => (await import('./cli/decode.ts')).decodeCommand },
+  { name: 'report', load: async () => (await import('./cli/report.ts')).reportCommand },
+  { name: 'compare', load: async () => (await import('./cli/compare.ts')).compareCommand },
+];
 
-function help(): string {
-  return ['usage: lossless <command> [options]', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`), '', "run 'lossless <command> --help' for its options"].join('\n') + '\n';
+async function help(): Promise<string> {
+  const cmds = await Promise.all(COMMANDS.map((c) => c.load()));
+  return ['usage: lossless <command> [options]', '', ...cmds.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`), '', "run 'lossless <command> --help' for its options"].join('\n') + '\n';
 }
 
 export async function main(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    io.stdout.write(help());
+    io.stdout.write(await help());
     return name === undefined ? EXIT_USAGE : 0;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.stderr.write(`lossless: unknown command '${name}'; expected one of ${COMMANDS.map((c) => c.name).join(', ')}\n`);
     return EXIT_USAGE;
   }
+  const cmd = await entry.load();
   try {
     return await cmd.run(rest, io);
   } catch (err) {
