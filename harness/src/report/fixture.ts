@@ -69,7 +69,7 @@ export async function makeRolloutRun(dir: string, opts: { failSeqs?: string; tic
     writeFileSync(join(dir, 'attribution.json'), JSON.stringify(attribute(records, events), null, 2));
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify({
       name: 'report-fixture', variant: 'naive', description: 'A rolling update in miniature on loopback', variantDescription: 'no preStop',
-      budgets: { maxLost: 0, maxWindowMs: 500 },
+      budgets: { maxLost: 0, maxWindowMs: 5000 },
     }, null, 2));
     writeFileSync(join(dir, 'env.json'), JSON.stringify({ machine: 'test', node: process.version, cpus: 2 }, null, 2));
   } finally {
