@@ -31,3 +31,21 @@ test('the function that burns the CPU ranks first by self time', async () => {
 test('something that is not a profile is refused', () => {
   assert.throws(() => hotFunctions({ nodes: [] }, '/'), /not a V8 CPU profile/);
 });
+
+test('with a start marker, samples before the first one under that file are left out', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-prof-'));
+  // warmUp burns first, then the "run" (in run.mjs) burns: only run-time functions should remain
+  await writeFile(join(dir, 'run.mjs'), `export function runPhase(){let x=0;const e=Date.now()+400;while(Date.now()<e)x+=Math.sqrt(x+1);return x}`);
+  await writeFile(
+    join(dir, 'main.mjs'),
+    `function warmUp(){let x=0;const e=Date.now()+400;while(Date.now()<e)x+=Math.sin(x+1);return x}
+     warmUp(); const { runPhase } = await import('./run.mjs'); runPhase();`,
+  );
+  execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(dir, 'main.mjs')]);
+  const prof = await readProfileDir(dir);
+  const all = hotFunctions(prof, dir, 50).map((h) => h.name);
+  assert.ok(all.includes('warmUp') && all.includes('runPhase'));
+  const windowed = hotFunctions(prof, dir, 50, 'run.mjs#runPhase').map((h) => h.name);
+  assert.ok(windowed.includes('runPhase'));
+  assert.ok(!windowed.includes('warmUp'), `warmUp left out: ${windowed.join(',')}`);
+});

@@ -11,6 +11,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -33,18 +34,51 @@ function isProfile(x: unknown): x is CpuProfile {
   return Array.isArray(p.nodes) && Array.isArray(p.samples) && Array.isArray(p.timeDeltas);
 }
 
-/** Self time per function (samples weighted by their time deltas), heaviest first. */
-export function hotFunctions(profile: unknown, root: string, top = 15): HotFunction[] {
+/**
+ * Ids of the nodes whose stack (the node or an ancestor) has a frame matching `marker`: `file` (a part
+ * of the frame's URL) or `file#function` (and that function name, so a module's top-level code at
+ * load time does not count).
+ */
+function underMarker(profile: CpuProfile, marker: string): Set<number> {
+  const [file = '', fn] = marker.split('#');
+  const byId = new Map<number, ProfileNode>();
+  const isChild = new Set<number>();
+  for (const n of profile.nodes) {
+    byId.set(n.id, n);
+    for (const c of n.children ?? []) isChild.add(c);
+  }
+  const out = new Set<number>();
+  const walk = (id: number, inside: boolean) => {
+    const n = byId.get(id);
+    if (!n) return;
+    const here = inside || (n.callFrame.url.includes(file) && (fn === undefined || n.callFrame.functionName === fn));
+    if (here) out.add(id);
+    for (const c of n.children ?? []) walk(c, here);
+  };
+  for (const n of profile.nodes) if (!isChild.has(n.id)) walk(n.id, false);
+  return out;
+}
+
+/**
+ * Self time per function (samples weighted by their time deltas), heaviest first. With `from` (a
+ * marker as above), the samples before the first one whose stack passes through it are left out: the
+ * process start-up (module loading, the TypeScript loader) is not what the throughput is about.
+ */
+export function hotFunctions(profile: unknown, root: string, top = 15, from?: string): HotFunction[] {
   if (!isProfile(profile)) throw new Error('not a V8 CPU profile: nodes, samples or timeDeltas missing');
   const byId = new Map<number, ProfileNode>();
   for (const n of profile.nodes) byId.set(n.id, n);
+  const starts = from === undefined ? undefined : underMarker(profile, from);
+  let started = starts === undefined;
   const selfUs = new Map<string, { name: string; where: string; us: number }>();
   let totalUs = 0;
   // timeDeltas[i] is the time since the previous sample; it is the cost of samples[i]
   for (let i = 0; i < profile.samples.length; i++) {
-    const node = byId.get(profile.samples[i] as number);
+    const id = profile.samples[i] as number;
+    const node = byId.get(id);
     const dt = Math.max(0, profile.timeDeltas[i] ?? 0);
-    if (!node) continue;
+    if (!started && starts?.has(id)) started = true;
+    if (!node || !started) continue;
     totalUs += dt;
     const f = node.callFrame;
     const file = f.url.startsWith('file://') ? f.url.slice(7) : f.url;
@@ -75,8 +109,8 @@ export async function readProfileDir(dir: string): Promise<unknown> {
 }
 
 /** Share of self time by area: node internals, undici, the engine's own code, GC, idle. */
-export function byArea(profile: unknown, root: string): Record<string, number> {
-  const all = hotFunctions(profile, root, Number.MAX_SAFE_INTEGER);
+export function byArea(profile: unknown, root: string, from?: string): Record<string, number> {
+  const all = hotFunctions(profile, root, Number.MAX_SAFE_INTEGER, from);
   const out: Record<string, number> = {};
   for (const f of all) {
     const area =
