@@ -31,8 +31,9 @@ interface Target {
   inFlight: number;
   /** x-lossless-run, the common and the per-target headers, flattened once */
   fixedHeaders: string[];
-  /** the pool said it has no free connection: attempts wait here, in order, until it drains */
-  busy: boolean;
+  /** attempts handed to undici and not ended yet; at most `connections` */
+  active: number;
+  /** attempts waiting for a free connection, in order */
   queue: Attempt[];
   queueHead: number;
 }
@@ -57,6 +58,7 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
   servedBy: string | undefined;
   controller: Dispatcher.DispatchController | undefined;
   timer: NodeJS.Timeout | undefined;
+  dispatched = false;
 
   constructor(
     private readonly sender: Sender,
@@ -158,17 +160,11 @@ export class Sender {
         }),
         inFlight: 0,
         fixedHeaders,
-        busy: false,
+        active: 0,
         queue: [],
         queueHead: 0,
       };
     });
-    for (const t of this.targets) {
-      t.pool.on('drain', () => {
-        t.busy = false;
-        this.pump(t);
-      });
-    }
     this.dispatchBase = { method: cfg.method, body: cfg.body ?? null, reset: !cfg.keepalive, headersTimeout: 0, bodyTimeout: 0 };
   }
 
@@ -191,7 +187,11 @@ export class Sender {
     this.live.add(a);
     target.inFlight++;
     a.timer = setTimeout(() => a.abort(TIMEOUT_CODE), this.cfg.timeoutMs);
-    if (target.busy) {
+    // Hand undici no more than it has connections for: an attempt that times out while undici holds
+    // it can only be aborted by destroying a socket, so waiting ones stay here, where ending them
+    // costs nothing. We count ourselves rather than follow the pool's 'drain' event, which does
+    // not come after failed connects.
+    if (target.active >= this.cfg.connections) {
       target.queue.push(a);
       // a pool that never drains (hung target) must not keep ended attempts for the whole run
       if ((target.queue.length & 1023) === 0) {
@@ -203,9 +203,10 @@ export class Sender {
 
   private dispatch(target: Target, a: Attempt): void {
     const headers = ['x-lossless-seq', String(a.seq), ...target.fixedHeaders];
+    a.dispatched = true;
+    target.active++;
     try {
-      // false = accepted, but no free connection is left: hold the next ones until 'drain'
-      target.busy = !target.pool.dispatch({ ...this.dispatchBase, path: target.path, headers }, a);
+      target.pool.dispatch({ ...this.dispatchBase, path: target.path, headers }, a);
     } catch (err) {
       // dispatch throws only on invalid options; still one record, never a crash mid-run
       a.onResponseError(undefined, err as Error);
@@ -213,7 +214,7 @@ export class Sender {
   }
 
   private pump(t: Target): void {
-    while (!t.busy && t.queueHead < t.queue.length) {
+    while (t.active < this.cfg.connections && t.queueHead < t.queue.length) {
       const a = t.queue[t.queueHead++]!;
       if (!a.done) this.dispatch(t, a); // timed out or cancelled while waiting: nothing to send
     }
@@ -239,6 +240,10 @@ export class Sender {
     if (a.timer) clearTimeout(a.timer);
     this.live.delete(a);
     a.target.inFlight--;
+    if (a.dispatched) {
+      a.target.active--;
+      if (a.target.queueHead < a.target.queue.length) this.pump(a.target);
+    }
     const r: RequestRecord = {
       seq: a.seq, target: a.target.name, scheduledAt: a.scheduledAt, sentAt: a.sentAt, endAt: this.cfg.now(), outcome,
       phase: outcome === 'ok' ? 'none' : a.phase, reusedConnection: a.reused, bytesSent: a.bytesSent, bytesReceived: a.bytesReceived,
