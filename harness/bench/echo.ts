@@ -10,6 +10,8 @@ export interface Echo {
   url: string;
   port: number;
   pid: number;
+  /** Open sockets of the echo right after it listened, before any client: the baseline of firstClient. */
+  baseSockets: number;
   /** Lifecycle lines the echo printed so far (parsed JSON). */
   events: Record<string, unknown>[];
   /** SIGKILL: no drain needed between measurements. Idempotent. */
@@ -77,10 +79,12 @@ export async function startEcho(root: string, node: string, env: Record<string, 
   });
   child.removeAllListeners('exit');
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const pid = child.pid as number;
   return {
     url: `http://127.0.0.1:${port}/`,
     port,
-    pid: child.pid as number,
+    pid,
+    baseSockets: await socketCount(pid),
     events,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -111,12 +115,12 @@ async function socketCount(pid: number): Promise<number> {
 }
 
 /**
- * Resolves when a client has connected to the echo: its count of open sockets rises above what it had
- * when asked. Tools start at different speeds (a Go binary at once, the engine after loading its
+ * Resolves when a client is connected to the echo: its count of open sockets is above what it had
+ * right after listening. Tools start at different speeds (a Go binary at once, the engine after loading its
  * TypeScript), so "halfway through the run" is timed from here, not from the spawn.
  */
 export async function firstClient(echo: Echo, timeoutMs = 30_000): Promise<void> {
-  const base = await socketCount(echo.pid);
+  const base = echo.baseSockets;
   const end = performance.now() + timeoutMs;
   while (performance.now() < end) {
     if ((await socketCount(echo.pid)) > base) return;
