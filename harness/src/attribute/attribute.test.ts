@@ -385,3 +385,21 @@ test('the streaming form gives the same windows as the in-memory one', async () 
   }
   assert.deepEqual((await attributeStream(stream(), events)).attributions, attribute(records, events));
 });
+
+test('a SIGKILL the watch missed is inferred from a SIGTERM line without an exit line and the grace deadline', () => {
+  const base = [
+    ...readyPod('p', '10.244.1.7', 'w1', 0),
+    ...readyPod('q', '10.244.2.7', 'w2', 0),
+    ev(30_000, 'pod-deleting', 'p', { node: 'w1', detail: { hasReadinessProbe: true, gracePeriodSeconds: 4, preStopSeconds: 8 } }),
+    endpoint(30_050, 'endpoint-not-ready', 'p', '10.244.1.7', 'w1', { ready: false, serving: true, terminating: true }),
+    ev(34_010, 'sigterm', 'p', { detail: { mode: 'drain:5' } }),
+  ];
+  const records = burst('clusterip', 35_000, 35_900, 'reset-during-body', { endAt: 36_050 * MS, servedBy: 'p' }, 100);
+  const killed = attribute(records, [...base, ev(36_400, 'pod-gone', 'p', { node: 'w1' })]);
+  const a = only(killed, 'sigkill-in-flight');
+  assert.match(a.evidence.text, /inferred/);
+  assert.equal(a.evidence.lagsMs.deletionToKillMs, 4000);
+  // The same pod logging its exit was not killed: no SIGKILL is inferred.
+  const exited = attribute(records, [...base, ev(36_000, 'exit', 'p'), ev(36_400, 'pod-gone', 'p', { node: 'w1' })]);
+  assert.equal(exited.filter((x) => x.cause === 'sigkill-in-flight').length, 0);
+});

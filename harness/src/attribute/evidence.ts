@@ -74,7 +74,9 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       if (f.sigterm !== undefined) lags.sigtermToKillMs = msOf(kill - f.sigterm);
       const grace = f.gracePeriodSeconds;
       const pre = f.preStopSeconds !== undefined && f.preStopSeconds > 0 ? f.preStopSeconds : 0;
-      text = `${lostN} requests in flight when pod ${f.pod} was SIGKILLed${lags.deletionToKillMs !== undefined ? ` ${lags.deletionToKillMs} ms after its deletion` : ''}${grace !== undefined ? ` (grace period ${grace} s${pre ? `, preStop ${pre} s` : ''})` : ''}`;
+      const inferred = f.killedEvent?.detail?.inferred === true ? ' (inferred: SIGTERM logged, no exit line, the pod ended at its grace deadline)' : '';
+      if (f.killedEvent) events.set('kill', f.killedEvent);
+      text = `${lostN} requests in flight when pod ${f.pod} was SIGKILLed${inferred}${lags.deletionToKillMs !== undefined ? ` ${lags.deletionToKillMs} ms after its deletion` : ''}${grace !== undefined ? ` (grace period ${grace} s${pre ? `, preStop ${pre} s` : ''})` : ''}`;
       fix = `terminationGracePeriodSeconds >= ${pre + 30} s (preStop ${pre} s + 30 s, the seed's rule): the kill came before the pod finished its in-flight requests`;
       break;
     }

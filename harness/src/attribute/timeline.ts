@@ -27,6 +27,8 @@ export interface PodFacts {
   killed?: number;
   killedEvent?: LifecycleEvent;
   exit?: number; // pod-log, or pod-terminated receive when there is no exit line
+  exitLogged?: boolean;
+  terminatedAt?: number; // pod-terminated receive
   lastRequest?: number;
   gone?: number; // pod object deleted
   /** Latest send time of a request this pod answered (from the records, set by attribute()). */
@@ -127,9 +129,11 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
         break;
       case 'exit':
         f.exit = e.at;
+        f.exitLogged = true;
         break;
       case 'pod-terminated':
         f.exit ??= e.apiAt !== undefined ? Math.min(e.at, e.apiAt) : e.at;
+        f.terminatedAt ??= e.at;
         break;
       case 'last-request':
         f.lastRequest = e.at;
@@ -138,6 +142,18 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
         f.gone ??= e.at;
         break;
     }
+  }
+  // A SIGKILL the watch did not report (the pod object went away before its terminated status was
+  // seen): the app logged SIGTERM but never its exit, and the pod ended at its grace deadline. The kill
+  // came between the deadline and the deadline + 2 s (the kubelet's minimum grace after preStop).
+  for (const f of pods.values()) {
+    if (f.killed !== undefined || f.deleting === undefined || f.sigterm === undefined || f.exitLogged || !f.hasLogs) continue;
+    const ended = f.terminatedAt ?? f.gone;
+    const deadline = f.deleting + (f.gracePeriodSeconds ?? 30) * 1e9;
+    if (ended === undefined || ended < deadline - 0.5e9) continue;
+    f.killed = deadline;
+    f.killedEvent = { at: Math.min(ended, deadline + 2.5e9), source: 'watch', kind: 'pod-killed', pod: f.pod, detail: { inferred: true, exitCode: 137 } };
+    if (f.node) f.killedEvent.node = f.node;
   }
   // Routing gone: the first routing-off change at or after the pod started going away.
   for (const f of pods.values()) {
