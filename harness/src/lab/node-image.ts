@@ -119,7 +119,7 @@ async function assemble(
     r.run("docker", ["exec", ...(inputFile ? ["-i"] : []), name, ...args], inputFile ? { inputFile } : {});
   try {
     for (const b of NODE_BINARIES) {
-      await r.run("docker", ["cp", binPath(lab, b), `${name}:/usr/bin/${b}`]);
+      await r.run("docker", ["cp", "-L", binPath(lab, b), `${name}:/usr/bin/${b}`]);
     }
     await exec(["sh", "-c", "chown root:root /usr/bin/kube* && chmod 0755 /usr/bin/kube*"]);
     const work = join(lab.cache, "work", "node");
@@ -153,7 +153,8 @@ async function assemble(
     for (const img of o.images) {
       if (!listed.split("\n").includes(img.ref)) throw new LabError(`${img.ref} is not in the node's containerd after import`);
     }
-    await exec(["bash", "-c", "pkill containerd; for i in $(seq 1 60); do pgrep -x containerd >/dev/null || exit 0; sleep 0.5; done; exit 1"]);
+    // `sleep` is PID 1 and reaps nothing: an exited containerd stays a zombie (state Z), which is fine
+    await exec(["bash", "-c", "pkill -x containerd; for i in $(seq 1 60); do ps -C containerd -o stat= | grep -qv '^Z' || exit 0; sleep 0.5; done; exit 1"]);
     await exec(["rm", "-rf", "/tmp/containerd.log"]);
     await r.run("docker", ["commit", "--change", 'ENTRYPOINT [ "/usr/local/bin/entrypoint", "/sbin/init" ]', name, o.tag]);
   } finally {
