@@ -129,9 +129,10 @@
     D.series.forEach(function (s, ti) {
       ['max', 'p99', 'p50'].forEach(function (k) {
         var d = '', pen = false;
+        // steps: a second's value holds for the whole second (a 1-second run still draws)
         s[k].forEach(function (v, i) {
           if (!(v > 0)) { pen = false; return; }
-          d += (pen ? 'L' : 'M') + X(s.t0 + i + 0.5) + ' ' + Y(v);
+          d += (pen ? 'L' : 'M') + X(s.t0 + i) + ' ' + Y(v) + 'L' + X(s.t0 + i + 1) + ' ' + Y(v);
           pen = true;
         });
         if (d) body += '<path class="line" data-target="' + ti + '" data-p="' + k + '" d="' + d + '" fill="none" stroke="' + targetColor(ti) + '" stroke-width="' + (k === 'p50' ? 1.8 : 1.2) + '"' + dash[k] + '/>';
@@ -150,7 +151,8 @@
       var d = '', pen = false, c = S.counts[pi];
       for (var i = 0; i < c.length; i++) {
         if (!c[i] && !(c[i - 1] || c[i + 1])) { pen = false; continue; }
-        d += (pen ? 'L' : 'M') + X(S.t0 + i + 0.5) + ' ' + f1(bot - (c[i] / max) * (bot - top));
+        var y = f1(bot - (c[i] / max) * (bot - top));
+        d += (pen ? 'L' : 'M') + X(S.t0 + i) + ' ' + y + 'L' + X(S.t0 + i + 1) + ' ' + y;
         pen = true;
       }
       if (d) body += '<path class="line" data-pod="' + esc(pod) + '" d="' + d + '" fill="none" stroke="' + PALETTE[pi % PALETTE.length] + '" stroke-width="1.6"><title>' + esc(pod) + '</title></path>';
