@@ -1,7 +1,7 @@
 // The project's own images for the lab: the echo workload and the harness (the load engine as a pod, for the
 // in-cluster ClusterIP path). Each is the userland rootfs + the Node 24 binary scripts/node24 cached + the
-// TypeScript sources it runs + tsx (so any TypeScript syntax runs, not only erasable types) + production
-// node_modules when the code imports packages. Loaded into the nodes with `kind load docker-image`.
+// TypeScript sources it runs; the echo runs on Node's type stripping, the harness gets tsx (any TypeScript
+// syntax) and production node_modules. Loaded into the nodes with `kind load docker-image`.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { imageExists } from "./docker.ts";
@@ -11,12 +11,28 @@ export interface AppSpec {
   name: "echo" | "harness";
   /** Entry file, relative to the repository. */
   entry: string;
-  /** Copy production node_modules (the harness imports packages; the echo uses node:http only). */
+  /** Copy production node_modules and tsx (the harness imports packages and loads subcommands by computed
+   * paths, so it gets its whole source tree; the echo is node:http only and runs on Node's type stripping). */
   packages: boolean;
 }
 
 export const ECHO: AppSpec = { name: "echo", entry: "workloads/echo/main.ts", packages: false };
 export const HARNESS: AppSpec = { name: "harness", entry: "harness/src/cli.ts", packages: true };
+
+/** The files an app image carries: the entry's import closure, or for the harness its source tree. */
+export function appFiles(repo: string, spec: AppSpec): string[] {
+  if (!spec.packages) return importClosure(repo, spec.entry);
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(repo, rel)).sort()) {
+      const r = join(rel, name);
+      if (statSync(join(repo, r)).isDirectory()) walk(r);
+      else if (/\.(ts|js|mjs|json|hbs|css)$/.test(name) && !/\.test\.ts$/.test(name)) out.push(r);
+    }
+  };
+  walk(dirname(spec.entry));
+  return out;
+}
 
 /** tsx and what it needs at run time (tsx 4.2x bundles its other dependencies). */
 const TSX_MODULES = ["tsx", "esbuild", "@esbuild/linux-x64"];
@@ -47,13 +63,14 @@ export function importClosure(repo: string, entry: string): string[] {
 }
 
 function dockerfile(spec: AppSpec, userland: string): string {
+  const entry = spec.packages ? ["node", "--import", "tsx", spec.entry] : ["node", spec.entry];
   return [
     `FROM ${userland}`,
     "COPY node /usr/local/bin/node",
     "COPY app /app",
     "WORKDIR /app",
     "ENV NODE_ENV=production",
-    `ENTRYPOINT ["node", "--import", "tsx", "${spec.entry}"]`,
+    `ENTRYPOINT ${JSON.stringify(entry)}`,
     "",
   ].join("\n");
 }
@@ -67,7 +84,7 @@ export async function ensureAppImage(lab: Lab, spec: AppSpec, userland: string):
   if (!existsSync(join(lab.repo, spec.entry))) {
     throw new LabError(`${spec.entry} does not exist yet: the ${spec.name} image needs its entry file`);
   }
-  const files = importClosure(lab.repo, spec.entry);
+  const files = appFiles(lab.repo, spec);
   const node = nodeBinary(lab);
   const text = dockerfile(spec, userland);
   const lock = join(lab.repo, "package-lock.json");
@@ -76,7 +93,7 @@ export async function ensureAppImage(lab: Lab, spec: AppSpec, userland: string):
     node: fileStamp(node),
     files: files.map((f) => [f, fileHash(join(lab.repo, f))]),
     lock: spec.packages ? fileHash(lock) : "",
-    tsx: TSX_MODULES.map((m) => fileStamp(join(lab.repo, "node_modules", m, "package.json"))),
+    tsx: spec.packages ? TSX_MODULES.map((m) => fileStamp(join(lab.repo, "node_modules", m, "package.json"))) : [],
   };
   const ref = `lossless/${spec.name}:${hashOf(inputs)}`;
   await cached(lab, `image-${spec.name}`, {
@@ -95,7 +112,7 @@ export async function ensureAppImage(lab: Lab, spec: AppSpec, userland: string):
         // from npm's local cache when it has them: the lab does not need the registry for a rebuild
         await r.run("npm", ["ci", "--omit=dev", "--ignore-scripts", "--prefer-offline", "--no-audit", "--no-fund"], { cwd: app });
       }
-      for (const m of TSX_MODULES) {
+      for (const m of spec.packages ? TSX_MODULES : []) {
         cpSync(join(lab.repo, "node_modules", m), join(app, "node_modules", m), { recursive: true, dereference: true });
       }
       writeFileSync(join(ctx, "Dockerfile"), text);
