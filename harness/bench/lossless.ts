@@ -46,6 +46,7 @@ export interface LosslessResult {
   wallMs: number;
   peakRssKb?: number;
   rssSeries?: [number, number][];
+  cpuSeconds?: number;
   ledgerBytes: number;
 }
 
@@ -102,6 +103,7 @@ export async function runLossless(root: string, node: string, r: LosslessRun): P
   };
   if (res.peakHwmKb !== undefined) out.peakRssKb = res.peakHwmKb;
   if (res.rssSeries) out.rssSeries = res.rssSeries;
+  if (res.cpuSeconds !== undefined) out.cpuSeconds = res.cpuSeconds;
   return out;
 }
 

@@ -3,7 +3,7 @@
 // /work/shared/notes/load-engine.md; the `notes` of each result say it where it matters.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runOk } from './proc.ts';
+import { runOk, type RunResult } from './proc.ts';
 
 export type PeerName = 'autocannon' | 'fortio' | 'vegeta';
 
@@ -22,6 +22,7 @@ export interface PeerResult {
   extra: Record<string, number | string>;
   latencyP99Ms?: number;
   peakRssKb?: number;
+  cpuSeconds?: number;
 }
 
 export interface PeerRun {
@@ -99,7 +100,7 @@ export async function runAutocannon(bins: PeerBins, r: PeerRun): Promise<PeerRes
   args.push(r.url);
   const res = await runOk(bins.node, args, { timeoutMs: deadlineMs(r), sampleMemoryMs: 200 });
   const parsed = parseAutocannon(res.stdout);
-  return { tool: 'autocannon', command: `autocannon ${args.slice(1).join(' ')}`, ...parsed, ...mem(res.peakHwmKb) };
+  return { tool: 'autocannon', command: `autocannon ${args.slice(1).join(' ')}`, ...parsed, ...mem(res) };
 }
 
 // ---- fortio: -c threads each pace their share; a slow reply delays that thread (closed loop) ----
@@ -142,7 +143,7 @@ export async function runFortio(bins: PeerBins, r: PeerRun): Promise<PeerResult>
   args.push(r.url);
   const res = await runOk(bins.fortio, args, { timeoutMs: deadlineMs(r), sampleMemoryMs: 200 });
   const parsed = parseFortio(await readFile(out, 'utf8'));
-  return { tool: 'fortio', command: `fortio ${args.join(' ')}`, ...parsed, ...mem(res.peakHwmKb) };
+  return { tool: 'fortio', command: `fortio ${args.join(' ')}`, ...parsed, ...mem(res) };
 }
 
 // ---- vegeta: open loop pacer; its timestamps are when a worker picked the tick up ----
@@ -189,11 +190,14 @@ export async function runVegeta(bins: PeerBins, r: PeerRun): Promise<PeerResult>
   });
   const report = await runOk(bins.vegeta, ['report', '-type', 'json', results], { timeoutMs: 120_000 });
   const parsed = parseVegeta(report.stdout);
-  return { tool: 'vegeta', command: `vegeta ${args.join(' ')}`, ...parsed, ...mem(res.peakHwmKb) };
+  return { tool: 'vegeta', command: `vegeta ${args.join(' ')}`, ...parsed, ...mem(res) };
 }
 
-function mem(kb: number | undefined): { peakRssKb?: number } {
-  return kb === undefined ? {} : { peakRssKb: kb };
+function mem(r: RunResult): { peakRssKb?: number; cpuSeconds?: number } {
+  const out: { peakRssKb?: number; cpuSeconds?: number } = {};
+  if (r.peakHwmKb !== undefined) out.peakRssKb = r.peakHwmKb;
+  if (r.cpuSeconds !== undefined) out.cpuSeconds = r.cpuSeconds;
+  return out;
 }
 
 export const PEERS: Record<PeerName, (bins: PeerBins, r: PeerRun) => Promise<PeerResult>> = {

@@ -25,6 +25,11 @@ export interface RunResult {
   /** Largest VmHWM seen (kB); the kernel's own high-water mark, so short peaks between samples count. */
   peakHwmKb?: number;
   peakRssKb?: number;
+  /**
+   * CPU seconds the process used, as of the last sample before it exited (so up to one sampling
+   * interval short): a figure that holds better than req/s when other work shares the cores.
+   */
+  cpuSeconds?: number;
   /** [ms since start, VmRSS kB] for every sample, to see whether memory grows with run length. */
   rssSeries?: [number, number][];
 }
@@ -34,6 +39,24 @@ export class ProcessFailed extends Error {
     const tail = result.stderr.trim().split('\n').slice(-5).join('\n');
     super(`${result.command} exited ${result.code ?? result.signal}${result.timedOut ? ' (timed out)' : ''}: ${tail}`);
   }
+}
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every Linux ABI in use). */
+const TICKS_PER_S = 100;
+
+/** CPU seconds (user + system, all threads) a live process has used; undefined once it has exited. */
+export async function cpuSecondsOf(pid: number): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // the command name may hold spaces: fields are counted after its closing parenthesis
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(f[11]);
+  const stime = Number(f[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / TICKS_PER_S : undefined;
 }
 
 /** Reads VmHWM and VmRSS (kB) of a live process; undefined once it has exited. */
@@ -73,9 +96,13 @@ export function run(file: string, args: string[], opts: RunOptions): Promise<Run
     let peakHwmKb: number | undefined;
     let peakRssKb: number | undefined;
     const rssSeries: [number, number][] = [];
+    let cpuSeconds: number | undefined;
     const sampler =
       opts.sampleMemoryMs && child.pid !== undefined
         ? setInterval(() => {
+            void cpuSecondsOf(child.pid as number).then((c) => {
+              if (c !== undefined) cpuSeconds = c;
+            });
             void memoryOf(child.pid as number).then((m) => {
               if (!m) return;
               peakHwmKb = Math.max(peakHwmKb ?? 0, m.hwmKb);
@@ -110,6 +137,7 @@ export function run(file: string, args: string[], opts: RunOptions): Promise<Run
       if (peakHwmKb !== undefined) result.peakHwmKb = peakHwmKb;
       if (peakRssKb !== undefined) result.peakRssKb = peakRssKb;
       if (rssSeries.length) result.rssSeries = rssSeries;
+      if (cpuSeconds !== undefined) result.cpuSeconds = cpuSeconds;
       resolve(result);
     });
   });

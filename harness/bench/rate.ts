@@ -15,6 +15,8 @@ export interface RateRow {
   sendLagP99Ms?: number;
   total: number;
   notOk: number;
+  /** CPU seconds the tool's process used (approx.: last sample before exit). */
+  cpuSeconds?: number;
   command: string;
   error?: string;
   ledger?: Omit<LedgerStats, 'failedSeqs5xx'>;
@@ -65,6 +67,7 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
           command: r.command,
           ledger,
         };
+        if (r.cpuSeconds !== undefined) row.cpuSeconds = r.cpuSeconds;
         row.summaryQps = r.summary.totals.actualQps;
         row.summaryLagP99Ms = r.summary.totals.sendLagMs.p99;
         rows.push(row);
@@ -84,7 +87,7 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
             dir: await runDir(ctx, `rate-${rate}`),
           });
           const ok = Object.entries(p.byStatus).reduce((a, [code, n]) => a + (code.startsWith('2') ? n : 0), 0);
-          rows.push({
+          const row: RateRow = {
             target: rate,
             tool,
             achieved: p.rate,
@@ -92,7 +95,9 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
             total: p.total,
             notOk: p.total - ok,
             command: p.command,
-          });
+          };
+          if (p.cpuSeconds !== undefined) row.cpuSeconds = p.cpuSeconds;
+          rows.push(row);
         } catch (e) {
           rows.push(failed(rate, tool, e));
         }
@@ -121,11 +126,21 @@ export function formatRate(s: RateSection): string {
     r.tool === 'lossless' && !r.error ? ms(r.sendLagP99Ms, 3) : 'n/a',
     r.total,
     r.notOk,
+    r.cpuSeconds !== undefined && r.total > 0 ? ((r.cpuSeconds * 1e6) / r.total).toFixed(0) : '-',
   ]);
   const lines = [
     `1. Rate fidelity (${s.seconds} s per run, keep-alive, same connection count for every tool)`,
-    table(['target/s', 'tool', 'achieved/s', '% target', 'send-lag p99', 'requests', 'not ok'], rows),
+    table(['target/s', 'tool', 'achieved/s', '% target', 'send-lag p99', 'requests', 'not ok', 'CPU µs/req'], rows),
     ...s.rows.filter((r) => r.error).map((r) => `   ${r.tool} at ${r.target}/s failed: ${r.error}`),
+    ...s.rows
+      .filter((r) => r.tool === 'lossless' && r.ledger && r.notOk > 0)
+      .map(
+        (r) =>
+          `   lossless at ${r.target}/s, not ok by class: ${Object.entries(r.ledger!.byOutcome)
+            .filter(([o]) => o !== 'ok')
+            .map(([o, n]) => `${o} ${n}`)
+            .join(', ')} (send lag p50 ${ms(r.sendLagP50Ms, 3)})`,
+      ),
     '   how each tool computes its rate:',
     ...Object.entries(HOW).map(([t, h]) => `     ${t}: ${h}`),
     `   goals (lossless): ${s.goals

@@ -22,6 +22,8 @@ export interface ThroughputRow {
   total: number;
   notOk: number;
   dropped?: number;
+  /** CPU seconds the tool's process used (approx.: last sample before exit). */
+  cpuSeconds?: number;
   command: string;
   error?: string;
 }
@@ -57,7 +59,9 @@ export async function throughputSection(ctx: BenchContext): Promise<ThroughputSe
           dir: await runDir(ctx, 'throughput'),
         });
         const ok = Object.entries(p.byStatus).reduce((a, [code, n]) => a + (code.startsWith('2') ? n : 0), 0);
-        rows.push({ tool, rps: p.total / p.durationS, total: p.total, notOk: p.total - ok, command: p.command });
+        const row: ThroughputRow = { tool, rps: p.total / p.durationS, total: p.total, notOk: p.total - ok, command: p.command };
+        if (p.cpuSeconds !== undefined) row.cpuSeconds = p.cpuSeconds;
+        rows.push(row);
       } catch (e) {
         rows.push({ tool, rps: NaN, total: 0, notOk: 0, command: '', error: (e as Error).message.slice(0, 300) });
       }
@@ -93,6 +97,7 @@ export async function throughputSection(ctx: BenchContext): Promise<ThroughputSe
         dropped: s.byOutcome.dropped ?? 0,
         command: r.command,
       };
+      if (r.cpuSeconds !== undefined) row.cpuSeconds = r.cpuSeconds;
       return row;
     });
 
@@ -137,12 +142,14 @@ export function formatThroughput(s: ThroughputSection): string {
     r.total,
     r.notOk,
     r.dropped ?? 'n/a',
+    r.cpuSeconds !== undefined && r.total > 0 ? ((r.cpuSeconds * 1e6) / r.total).toFixed(0) : '-',
   ]);
   const lines = [
     `2. Maximum throughput, ledger on (${s.seconds} s per run, ${s.connections} connections, keep-alive; lossless open loop at ${s.losslessTargetQps.join(', ')}/s, --max-in-flight ${s.connections * 2})`,
-    table(['tool', 'req/s', 'vs autocannon', 'completed', 'not ok', 'dropped'], rows),
+    table(['tool', 'req/s', 'vs autocannon', 'completed', 'not ok', 'dropped', 'CPU µs/req'], rows),
     ...s.rows.filter((r) => r.error).map((r) => `   ${r.tool} failed: ${r.error}`),
     '   lossless req/s = sent records / (first send .. last response) from its ledger; dropped = ticks it could not send (recorded, not skipped)',
+    '   CPU µs/req = the tool process\'s user+system CPU (from /proc/<pid>/stat, last sample before exit) / completed: less sensitive to a busy machine than req/s; lossless\'s includes its start-up (TypeScript loading) and its dropped records',
   ];
   if (s.losslessBest) lines.push(`   lossless best: ${Math.round(s.losslessBest.rps)} req/s (asked ${s.losslessBest.target}/s)`);
   if (s.goalMet !== undefined) lines.push(`   goal (lossless >= autocannon): ${s.goalMet ? 'MET' : 'MISSED'}`);
