@@ -1,5 +1,6 @@
 // Each outcome class produced by the real failure it names, through the real undici sender.
 import { test } from 'node:test';
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { runLoad, type LoadConfig } from '../load/run.ts';
 import type { RequestRecord } from '../record.ts';
@@ -138,4 +139,25 @@ test('dns: an unresolvable host (.invalid never resolves)', async () => {
   assert.equal(rs.length, 1);
   assert.equal(rs[0]!.outcome, 'dns');
   assert.match(rs[0]!.errorCode ?? '', /^(ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL)$/);
+});
+
+test('connect-timeout: a listener whose accept queue is full drops the SYNs', { timeout: 30_000 }, async () => {
+  // A real listener (backlog 1) in a child whose thread then sleeps (Atomics.wait, no CPU): the
+  // kernel queues two connections, then drops further SYNs, so those connects never complete.
+  const child = spawn(process.execPath, ['-e',
+    "const s=require('net').createServer();s.listen({port:0,host:'127.0.0.1',backlog:1},()=>{console.log(s.address().port);" +
+    "setTimeout(()=>Atomics.wait(new Int32Array(new SharedArrayBuffer(4)),0,0,20000),50)})"], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise<number>((r) => child.stdout!.once('data', (d: Buffer) => r(Number(d.toString().trim()))));
+    await new Promise((r) => setTimeout(r, 300));
+    const rs = await records(config([`http://127.0.0.1:${port}/`], { requests: 8, connections: 8, timeoutMs: 2000 }));
+    assert.equal(rs.length, 8);
+    const ct = rs.filter((r) => r.outcome === 'connect-timeout');
+    assert.ok(ct.length >= 1, rs.map((r) => r.outcome).join());
+    assert.ok(ct.every((r) => r.phase === 'connect' && r.errorCode === 'UND_ERR_CONNECT_TIMEOUT'));
+    // the ones the kernel did queue were written and never answered
+    assert.ok(rs.every((r) => r.outcome === 'connect-timeout' || (r.outcome === 'timeout' && r.phase === 'headers')));
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
