@@ -170,3 +170,24 @@ test('summary rebuilt from the ledger equals the live one', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('live figures once a second, and poisson arrivals at the mean rate', async () => {
+  const f = await httpServer();
+  try {
+    const seconds: Array<{ sent: number; ok: number }> = [];
+    const { summary } = await runLoad(config([f.url], { qps: 100, durationMs: 2500, arrivals: 'poisson', seed: 7, timeoutMs: 10_000 }), {
+      onSecond: (s) => seconds.push({ sent: s.sent, ok: s.ok }),
+    });
+    // a seeded poisson schedule over 2.5 s at 100/s: about 250 arrivals, and the same number every time
+    assert.ok(summary.totals.scheduled > 180 && summary.totals.scheduled < 320, `${summary.totals.scheduled} arrivals`);
+    const again = await runLoad(config([f.url], { qps: 100, durationMs: 2500, arrivals: 'poisson', seed: 7, timeoutMs: 10_000 }));
+    assert.equal(again.summary.totals.scheduled, summary.totals.scheduled);
+    assert.equal(summary.totals.ok, summary.totals.scheduled);
+    assert.ok(seconds.length >= 2, `${seconds.length} per-second callbacks`);
+    const sent = seconds.reduce((a, s) => a + s.sent, 0);
+    assert.ok(sent > 0 && sent <= summary.totals.scheduled);
+    assert.ok(seconds.every((s) => s.ok <= s.sent + 50));
+  } finally {
+    await f.close();
+  }
+});
