@@ -45,3 +45,11 @@ test('table: numbers right-aligned, text left-aligned', () => {
   assert.equal(t[2], 'lossless  12,345');
   assert.equal(t[3], 'ab             7');
 });
+
+test('cpuBetween: interpolates the CPU used inside a window, undefined outside the samples', async () => {
+  const { cpuBetween } = await import('./proc.ts');
+  const series: [number, number][] = [[1000, 0.5], [2000, 1.5], [3000, 1.5], [4000, 3.5]];
+  assert.equal(cpuBetween(series, 1500, 3500), 2.5 - 1.0);
+  assert.equal(cpuBetween(series, 2000, 3000), 0);
+  assert.equal(cpuBetween(series, 500, 3000), undefined);
+});

@@ -6,7 +6,7 @@ import { stat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { run, ProcessFailed, type RunResult } from './proc.ts';
+import { cpuBetween, run, ProcessFailed, type RunResult } from './proc.ts';
 
 /** The part of summary.json (harness/src/load/SUMMARY.md, version 1) the bench reads. */
 const Percentiles = z.object({ p50: z.number(), p99: z.number() }).passthrough();
@@ -24,7 +24,7 @@ export const SummaryTotals = z
     latencyFromIntendedMs: Percentiles,
   })
   .passthrough();
-export const SummaryFile = z.object({ version: z.literal(1), totals: SummaryTotals }).passthrough();
+export const SummaryFile = z.object({ version: z.literal(1), startedAt: z.string(), endedAt: z.string(), totals: SummaryTotals }).passthrough();
 export type SummaryFile = z.infer<typeof SummaryFile>;
 
 export interface LosslessRun {
@@ -46,6 +46,7 @@ export interface LosslessResult {
   wallMs: number;
   peakRssKb?: number;
   rssSeries?: [number, number][];
+  /** CPU seconds within the run itself (summary startedAt..endedAt): start-up and post-run work excluded. */
   cpuSeconds?: number;
   ledgerBytes: number;
 }
@@ -103,7 +104,8 @@ export async function runLossless(root: string, node: string, r: LosslessRun): P
   };
   if (res.peakHwmKb !== undefined) out.peakRssKb = res.peakHwmKb;
   if (res.rssSeries) out.rssSeries = res.rssSeries;
-  if (res.cpuSeconds !== undefined) out.cpuSeconds = res.cpuSeconds;
+  const cpu = res.cpuSeries ? cpuBetween(res.cpuSeries, Date.parse(summary.startedAt), Date.parse(summary.endedAt)) : undefined;
+  if (cpu !== undefined) out.cpuSeconds = cpu;
   return out;
 }
 

@@ -30,6 +30,8 @@ export interface RunResult {
    * interval short): a figure that holds better than req/s when other work shares the cores.
    */
   cpuSeconds?: number;
+  /** [epoch ms, CPU seconds so far] for every sample, to take the CPU used within a window. */
+  cpuSeries?: [number, number][];
   /** [ms since start, VmRSS kB] for every sample, to see whether memory grows with run length. */
   rssSeries?: [number, number][];
 }
@@ -97,11 +99,14 @@ export function run(file: string, args: string[], opts: RunOptions): Promise<Run
     let peakRssKb: number | undefined;
     const rssSeries: [number, number][] = [];
     let cpuSeconds: number | undefined;
+    const cpuSeries: [number, number][] = [];
     const sampler =
       opts.sampleMemoryMs && child.pid !== undefined
         ? setInterval(() => {
             void cpuSecondsOf(child.pid as number).then((c) => {
-              if (c !== undefined) cpuSeconds = c;
+              if (c === undefined) return;
+              cpuSeconds = c;
+              cpuSeries.push([Date.now(), c]);
             });
             void memoryOf(child.pid as number).then((m) => {
               if (!m) return;
@@ -138,6 +143,7 @@ export function run(file: string, args: string[], opts: RunOptions): Promise<Run
       if (peakRssKb !== undefined) result.peakRssKb = peakRssKb;
       if (rssSeries.length) result.rssSeries = rssSeries;
       if (cpuSeconds !== undefined) result.cpuSeconds = cpuSeconds;
+      if (cpuSeries.length) result.cpuSeries = cpuSeries;
       resolve(result);
     });
   });
@@ -148,4 +154,19 @@ export async function runOk(file: string, args: string[], opts: RunOptions): Pro
   const r = await run(file, args, opts);
   if (r.code !== 0 || r.timedOut) throw new ProcessFailed(r);
   return r;
+}
+
+/** CPU seconds used between two epoch-ms instants, interpolated from the samples; undefined if not covered. */
+export function cpuBetween(series: [number, number][], fromMs: number, toMs: number): number | undefined {
+  const at = (t: number): number | undefined => {
+    for (let i = 1; i < series.length; i++) {
+      const [t0, c0] = series[i - 1]!;
+      const [t1, c1] = series[i]!;
+      if (t >= t0 && t <= t1) return t1 === t0 ? c1 : c0 + ((c1 - c0) * (t - t0)) / (t1 - t0);
+    }
+    return undefined;
+  };
+  const a = at(fromMs);
+  const b = at(toMs);
+  return a === undefined || b === undefined ? undefined : b - a;
 }

@@ -45,7 +45,9 @@ test('with a start marker, samples before the first one under that file are left
   const prof = await readProfileDir(dir);
   const all = hotFunctions(prof, dir, 50).map((h) => h.name);
   assert.ok(all.includes('warmUp') && all.includes('runPhase'));
-  const windowed = hotFunctions(prof, dir, 50, 'run.mjs#runPhase').map((h) => h.name);
+  const windowed = hotFunctions(prof, dir, 50, { from: 'run.mjs#runPhase' }).map((h) => h.name);
   assert.ok(windowed.includes('runPhase'));
   assert.ok(!windowed.includes('warmUp'), `warmUp left out: ${windowed.join(',')}`);
+  const until = hotFunctions(prof, dir, 50, { until: 'run.mjs#runPhase' }).map((h) => h.name);
+  assert.ok(until.includes('warmUp') && !until.includes('runPhase'), `runPhase cut: ${until.join(',')}`);
 });

@@ -60,15 +60,24 @@ function underMarker(profile: CpuProfile, marker: string): Set<number> {
 }
 
 /**
- * Self time per function (samples weighted by their time deltas), heaviest first. With `from` (a
- * marker as above), the samples before the first one whose stack passes through it are left out: the
- * process start-up (module loading, the TypeScript loader) is not what the throughput is about.
+ * Self time per function (samples weighted by their time deltas), heaviest first. A window keeps the
+ * samples from the first whose stack passes through `from` to the last before one passing through
+ * `until`: the process start-up (module loading, the TypeScript loader) and post-run work are not what
+ * the throughput is about.
  */
-export function hotFunctions(profile: unknown, root: string, top = 15, from?: string): HotFunction[] {
+export interface ProfileWindow {
+  /** Marker of the first sample kept. */
+  from?: string;
+  /** Marker of the first sample left out (and every one after it). */
+  until?: string;
+}
+
+export function hotFunctions(profile: unknown, root: string, top = 15, window: ProfileWindow = {}): HotFunction[] {
   if (!isProfile(profile)) throw new Error('not a V8 CPU profile: nodes, samples or timeDeltas missing');
   const byId = new Map<number, ProfileNode>();
   for (const n of profile.nodes) byId.set(n.id, n);
-  const starts = from === undefined ? undefined : underMarker(profile, from);
+  const starts = window.from === undefined ? undefined : underMarker(profile, window.from);
+  const stops = window.until === undefined ? undefined : underMarker(profile, window.until);
   let started = starts === undefined;
   const selfUs = new Map<string, { name: string; where: string; us: number }>();
   let totalUs = 0;
@@ -78,6 +87,7 @@ export function hotFunctions(profile: unknown, root: string, top = 15, from?: st
     const node = byId.get(id);
     const dt = Math.max(0, profile.timeDeltas[i] ?? 0);
     if (!started && starts?.has(id)) started = true;
+    if (stops?.has(id)) break;
     if (!node || !started) continue;
     totalUs += dt;
     const f = node.callFrame;
@@ -109,8 +119,8 @@ export async function readProfileDir(dir: string): Promise<unknown> {
 }
 
 /** Share of self time by area: node internals, undici, the engine's own code, GC, idle. */
-export function byArea(profile: unknown, root: string, from?: string): Record<string, number> {
-  const all = hotFunctions(profile, root, Number.MAX_SAFE_INTEGER, from);
+export function byArea(profile: unknown, root: string, window: ProfileWindow = {}): Record<string, number> {
+  const all = hotFunctions(profile, root, Number.MAX_SAFE_INTEGER, window);
   const out: Record<string, number> = {};
   for (const f of all) {
     const area =

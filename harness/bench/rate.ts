@@ -141,6 +141,7 @@ export function formatRate(s: RateSection): string {
             .map(([o, n]) => `${o} ${n}`)
             .join(', ')} (send lag p50 ${ms(r.sendLagP50Ms, 3)})`,
       ),
+    '   CPU µs/req: the tool process\'s user+system CPU / requests (lossless: within its run, start-up and post-run report left out)',
     '   how each tool computes its rate:',
     ...Object.entries(HOW).map(([t, h]) => `     ${t}: ${h}`),
     `   goals (lossless): ${s.goals
