@@ -4,7 +4,7 @@
 // engine's hot path pays nothing for it.
 import { OUTCOMES, isLost, type Outcome, type RequestRecord } from '../record.ts';
 
-/** Failure marks kept individually; beyond this the charts still show every failure in the per-second counts. */
+/** Failure marks kept individually (beyond this, a uniform sample); the per-second counts still hold every failure. */
 export const MAX_MARKS = 20_000;
 
 export interface FailureMark {
@@ -49,6 +49,7 @@ export class ReportReducer {
   readonly failureTimes = new Map<string, FailureTimes>();
   lost = 0;
   records = 0;
+  private rng = 42;
   firstScheduled = Infinity;
   lastEnd = 0;
 
@@ -72,14 +73,20 @@ export class ReportReducer {
     let t = this.failureTimes.get(r.target);
     if (!t) this.failureTimes.set(r.target, (t = new FailureTimes()));
     t.push(r.scheduledAt, r.endAt, OUTCOMES.indexOf(r.outcome));
-    if (this.marks.length < MAX_MARKS) {
-      const m: FailureMark = { seq: r.seq, target: r.target, scheduledAt: r.scheduledAt, endAt: r.endAt, outcome: r.outcome, reused: r.reusedConnection };
-      if (r.status !== undefined) m.status = r.status;
-      if (r.errorCode !== undefined) m.errorCode = r.errorCode;
-      if (r.servedBy !== undefined) m.servedBy = r.servedBy;
-      if (r.remoteAddr !== undefined) m.remoteAddr = r.remoteAddr;
-      this.marks.push(m);
+    // Past MAX_MARKS, a uniform sample of all failures (reservoir sampling, fixed seed: the same
+    // ledger always draws the same marks), so a long outage is drawn across its whole length.
+    let slot = this.marks.length;
+    if (slot >= MAX_MARKS) {
+      this.rng = (Math.imul(this.rng, 1103515245) + 12345) >>> 0;
+      slot = Math.floor((this.rng / 4294967296) * this.lost);
+      if (slot >= MAX_MARKS) return;
     }
+    const m: FailureMark = { seq: r.seq, target: r.target, scheduledAt: r.scheduledAt, endAt: r.endAt, outcome: r.outcome, reused: r.reusedConnection };
+    if (r.status !== undefined) m.status = r.status;
+    if (r.errorCode !== undefined) m.errorCode = r.errorCode;
+    if (r.servedBy !== undefined) m.servedBy = r.servedBy;
+    if (r.remoteAddr !== undefined) m.remoteAddr = r.remoteAddr;
+    this.marks[slot] = m;
   }
 
   /** One target's failures sorted by intended send time. */
