@@ -9,8 +9,8 @@ import { parseOptions } from './options.ts';
 
 const usage = `usage: lossless compare [<variant>=]<run dir>... [options]
   groups runs by variant (the name before '=', else scenario.json's scenario/variant, else the folder
-  name); each variant should have several runs (default of scenario --repeat: 3); the first variant
-  is the base every other one is compared with
+  name); each variant should have several runs (scenario --repeat, default 3); a verdict for each
+  pair of variants, the one given first as the base ("fixed vs naive: better")
   --out FILE              compare.html (default: compare.html in the first run folder's parent)
   --alpha P               significance level of the two-sided exact Mann-Whitney U test (default ${DEFAULT_ALPHA})
   --json                  print the comparison as JSON instead of text
