@@ -8,6 +8,8 @@ import { EXIT_ENV, EXIT_USAGE, EnvError, UsageError, type Command, type Io } fro
 export const COMMANDS: Array<{ name: string; load: () => Promise<Command> }> = [
   { name: 'load', load: async () => (await import('./cli/load.ts')).loadCommand },
   { name: 'decode', load: async () => (await import('./cli/decode.ts')).decodeCommand },
+  { name: 'scenario', load: async () => (await import('./cli/scenario.ts')).scenarioCommand },
+  { name: 'run', load: async () => (await import('./cli/scenario.ts')).runCommand },
   { name: 'report', load: async () => (await import('./cli/report.ts')).reportCommand },
   { name: 'compare', load: async () => (await import('./cli/compare.ts')).compareCommand },
 ];
