@@ -39,7 +39,8 @@ set -a; . "$LAB/versions.env"; set +a
 export GOTOOLCHAIN=${GO_TOOLCHAIN:-local}
 
 # Sequential order for `all`: Kubernetes first (the longest build), then what the node image needs.
-ALL=(kubernetes pause etcd coredns kindnetd local-path-provisioner crictl kind kind-src)
+# No crictl: the proxy serves no cri-tools module (see README).
+ALL=(kubernetes pause etcd coredns kindnetd local-path-provisioner kind kind-src)
 
 die() { echo "build.sh: $2" >&2; exit "$1"; }
 
