@@ -7,6 +7,9 @@ import { ARRIVALS } from '../schedule/pacer.ts';
 import { runLoad, type LoadConfig } from '../load/run.ts';
 import { formatProgress } from '../load/progress.ts';
 import { formatSummary } from '../load/text.ts';
+import { createRunTimer } from '../load/clock.ts';
+import { RecordStream } from '../load/stream.ts';
+import type { RequestRecord } from '../record.ts';
 import { EXIT_OK, EnvError, UsageError, type Command, type Io } from './command.ts';
 import { parseChoice, parseCount, parseDuration, parsePositive, utcStamp } from './units.ts';
 import { parseOptions } from './options.ts';
@@ -30,6 +33,10 @@ const usage = `usage: lossless load <url>... [options]
   --arrivals uniform|poisson     (default uniform); --seed N for poisson
   --out DIR               (default results/<UTC yyyymmdd-hhmmss>-load/)
   --run-id ID             (default the output folder's name)
+  --seq-base N            first seq number (default 0); seqs stay unique when two engines share a run
+  --stream                print every record as an NDJSON line on stdout as it completes, between a
+                          header line (clock origin) and an end line (record count): how the in-cluster
+                          loader hands its ledger to the scenario runner through the pod log
   --quiet                 no progress line and no text summary
   --json                  print summary.json on stdout instead of the text summary
   --max-loss P%|N         loss budget per target: a percentage (0.1%) or a count of lost requests; exit 1 beyond it
@@ -52,6 +59,8 @@ const OPTIONS = {
   seed: { type: 'string' },
   out: { type: 'string' },
   'run-id': { type: 'string' },
+  'seq-base': { type: 'string' },
+  stream: { type: 'boolean' },
   quiet: { type: 'boolean' },
   json: { type: 'boolean' },
   'max-loss': { type: 'string' },
@@ -64,6 +73,7 @@ export interface LoadPlan {
   outDir: string;
   quiet: boolean;
   json: boolean;
+  stream: boolean;
   help: boolean;
   /** --max-loss / --max-window, validated before anything is written */
   budgets?: Budgets;
@@ -117,14 +127,16 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
   const outDir = v.out === undefined ? join(REPO_ROOT, 'results', stamp) : isAbsolute(v.out) ? v.out : resolve(v.out);
   const runId = v['run-id'] ?? (v.out === undefined ? stamp : outDir.split('/').filter(Boolean).pop() ?? stamp);
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(runId)) throw new UsageError(`--run-id '${runId}': expected 1-128 characters of letters, digits, '.', '_' or '-'`);
+  const seqBase = v['seq-base'] === undefined ? undefined : parseCount('--seq-base', v['seq-base'], 2 ** 31);
+  if (v.stream && v.json) throw new UsageError('--stream and --json: both print on stdout; give one of them');
   if (existsSync(join(outDir, 'ledger.bin'))) throw new UsageError(`--out '${outDir}': already holds a run (ledger.bin); choose a new folder`);
   return {
     config: {
       targets, qps, connections, keepalive: v.keepalive ?? true, timeoutMs, method, headers, maxInFlight, arrivals, runId,
       ...(durationMs !== undefined ? { durationMs } : {}), ...(requests !== undefined ? { requests } : {}),
-      ...(body ? { body } : {}), ...(seed !== undefined ? { seed } : {}),
+      ...(body ? { body } : {}), ...(seed !== undefined ? { seed } : {}), ...(seqBase !== undefined ? { seqBase } : {}),
     },
-    outDir, quiet: v.quiet ?? false, json: v.json ?? false, help: false,
+    outDir, quiet: v.quiet ?? false, json: v.json ?? false, stream: v.stream ?? false, help: false,
     ...budgetPart(v),
   };
 }
@@ -190,19 +202,25 @@ export const loadCommand: Command = {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const live = !plan.quiet && io.stderr.isTTY === true;
+    const stream = plan.stream ? new RecordStream(io.stdout) : undefined;
     try {
+      const clock = createRunTimer();
+      stream?.header(plan.config.runId, clock.t0EpochNs);
       const { summary } = await runLoad(plan.config, {
         signal: stop.signal,
         cancelSignal: cancel.signal,
         outDir: plan.outDir,
+        clock,
+        ...(stream ? { onRecord: (r: RequestRecord) => stream.record(r) } : {}),
         ...(live ? { onSecond: (s) => io.stderr.write(`\r\x1b[2K${formatProgress(s)}`) } : {}),
       });
       if (live) io.stderr.write('\n');
+      await stream?.end(summary.totals.scheduled, summary.partial);
       const { code, outputs } = await exitCodeFor(plan.outDir, plan.budgets);
       // --json prints summary.json as written, with its report section
       if (plan.json) io.stdout.write(readFileSync(outputs.summaryPath, 'utf8'));
-      else if (!plan.quiet) io.stdout.write(formatSummary(summary, plan.outDir));
-      if (!plan.quiet && !plan.json) {
+      else if (!plan.quiet && !plan.stream) io.stdout.write(formatSummary(summary, plan.outDir));
+      if (!plan.quiet && !plan.json && !plan.stream) {
         io.stdout.write(`report: ${outputs.htmlPath}\n`);
         for (const c of outputs.gate.checks.filter((x) => !x.pass)) io.stdout.write(`budget breached: ${c.target ?? 'run'}: ${c.message}\n`);
       }

@@ -39,6 +39,8 @@ export interface LoadConfig {
    * loop is mostly busy anyway and a 1 ms timer would bunch 1+ ticks per wake-up.
    */
   spin?: boolean;
+  /** First seq of this run (default 0): a second engine in the same run (in-cluster) starts elsewhere. */
+  seqBase?: number;
 }
 
 export interface LoadOptions {
@@ -116,6 +118,7 @@ export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<
   // The send loop: everything due is sent now (a late loop catches up, stamping each request with
   // its intended time), then it sleeps until the next due time (see LoadConfig.spin).
   const spin = cfg.spin ?? cfg.qps > 1000;
+  const seqBase = cfg.seqBase ?? 0;
   await new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const stop = () => {
@@ -146,7 +149,7 @@ export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<
         }
         const at = base + pacer.dueAt(tick);
         for (let t = 0; t < nTargets; t++) {
-          const seq = tick * nTargets + t;
+          const seq = seqBase + tick * nTargets + t;
           if (sender.inFlightOf(t) >= cfg.maxInFlight) sender.drop(seq, t, at);
           else sender.send(seq, t, at);
           meter.sent++;

@@ -97,40 +97,27 @@ export interface LoaderResult {
   malformed: number;
 }
 
-/** Runs the loader pod; records arrive shifted onto the runner's clock. */
-export class InClusterLoader {
-  private follow: LogFollow | undefined;
+/**
+ * Reads a `lossless load --stream` output line by line: records arrive shifted onto the runner's clock.
+ * Separate from the pod so it is tested against the real CLI process.
+ */
+export class LoaderStream {
   private shiftNs: number | undefined;
   private received = 0;
   private malformed = 0;
   private end: StreamEnd | undefined;
 
   constructor(
-    private readonly k: Kube,
-    private readonly kc: KubeConfig,
-    private readonly spec: LoaderSpec,
     private readonly clock: RunClock,
     private readonly onRecord: (r: RequestRecord) => void,
-    private readonly log: (line: string) => void,
+    private readonly log: (line: string) => void = () => {},
   ) {}
 
-  /** Creates the pod and waits until it runs and its stream has opened (bounded). */
-  async start(timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const { namespace } = this.spec;
-    await apply(this.k, loaderPod(this.spec) as Parameters<typeof apply>[1]);
-    const running = await poll(timeoutMs, 250, async () => {
-      const p = await this.k.core.readNamespacedPod({ name: LOADER_NAME, namespace });
-      const phase = p.status?.phase;
-      if (phase === 'Failed' || phase === 'Succeeded') throw new Error(`loader pod ended early (${phase})`);
-      return phase === 'Running';
-    }, signal);
-    if (!running) throw new Error(`the in-cluster loader pod did not start in ${Math.round(timeoutMs / 1000)} s (image ${this.spec.image} loaded into the nodes?)`);
-    this.follow = await followPodLog(this.kc, namespace, LOADER_NAME, 'loader', (line) => this.line(line));
-    const opened = await poll(timeoutMs, 100, async () => this.shiftNs !== undefined, signal);
-    if (!opened) throw new Error('the in-cluster loader started but printed no stream header');
+  get opened(): boolean {
+    return this.shiftNs !== undefined;
   }
 
-  private line(text: string): void {
+  line(text: string): void {
     if (!text.startsWith('{')) return;
     let o: Record<string, unknown>;
     try {
@@ -161,14 +148,7 @@ export class InClusterLoader {
     }
   }
 
-  /** Deletes the pod (SIGTERM: the loader drains and prints its count) and waits for the stream to end. */
-  async stop(): Promise<LoaderResult> {
-    const grace = Math.ceil(this.spec.timeoutMs / 1000) + 15;
-    await this.k.core.deleteNamespacedPod({ name: LOADER_NAME, namespace: this.spec.namespace, gracePeriodSeconds: grace }).catch(() => undefined);
-    if (this.follow) {
-      await Promise.race([this.follow.done, new Promise((r) => setTimeout(r, (grace + 10) * 1000))]);
-      this.follow.stop();
-    }
+  result(): LoaderResult {
     const result: LoaderResult = {
       received: this.received,
       complete: this.end !== undefined && this.end.records === this.received && this.malformed === 0,
@@ -177,5 +157,49 @@ export class InClusterLoader {
     };
     if (this.end) result.reported = this.end.records;
     return result;
+  }
+}
+
+/** Runs the loader pod and reads its stream through the pod's log. */
+export class InClusterLoader {
+  private follow: LogFollow | undefined;
+  private readonly stream: LoaderStream;
+
+  constructor(
+    private readonly k: Kube,
+    private readonly kc: KubeConfig,
+    private readonly spec: LoaderSpec,
+    clock: RunClock,
+    onRecord: (r: RequestRecord) => void,
+    log: (line: string) => void,
+  ) {
+    this.stream = new LoaderStream(clock, onRecord, log);
+  }
+
+  /** Creates the pod and waits until it runs and its stream has opened (bounded). */
+  async start(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const { namespace } = this.spec;
+    await apply(this.k, loaderPod(this.spec) as Parameters<typeof apply>[1]);
+    const running = await poll(timeoutMs, 250, async () => {
+      const p = await this.k.core.readNamespacedPod({ name: LOADER_NAME, namespace });
+      const phase = p.status?.phase;
+      if (phase === 'Failed' || phase === 'Succeeded') throw new Error(`loader pod ended early (${phase})`);
+      return phase === 'Running';
+    }, signal);
+    if (!running) throw new Error(`the in-cluster loader pod did not start in ${Math.round(timeoutMs / 1000)} s (image ${this.spec.image} loaded into the nodes?)`);
+    this.follow = await followPodLog(this.kc, namespace, LOADER_NAME, 'loader', (line) => this.stream.line(line));
+    const opened = await poll(timeoutMs, 100, async () => this.stream.opened, signal);
+    if (!opened) throw new Error('the in-cluster loader started but printed no stream header');
+  }
+
+  /** Deletes the pod (SIGTERM: the loader drains and prints its count) and waits for the stream to end. */
+  async stop(): Promise<LoaderResult> {
+    const grace = Math.ceil(this.spec.timeoutMs / 1000) + 15;
+    await this.k.core.deleteNamespacedPod({ name: LOADER_NAME, namespace: this.spec.namespace, gracePeriodSeconds: grace }).catch(() => undefined);
+    if (this.follow) {
+      await Promise.race([this.follow.done, new Promise((r) => setTimeout(r, (grace + 10) * 1000))]);
+      this.follow.stop();
+    }
+    return this.stream.result();
   }
 }
