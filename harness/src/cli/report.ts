@@ -43,7 +43,7 @@ export const reportCommand: Command = {
       io.stdout.write(`${out.htmlPath} (${Math.round(out.htmlBytes / 1024)} KiB), ${out.junitPath}\n`);
       const windows = out.windows.length;
       const longest = out.windows.reduce((m, w) => Math.max(m, w.durationMs), 0);
-      io.stdout.write(`  ${windows} loss window${windows === 1 ? '' : 's'}${windows ? `, longest ${longest} ms` : ''}; ${out.gate.checks.length === 0 ? 'no budget set' : out.gate.pass ? 'within budget' : 'BUDGET BREACHED'}\n`);
+      io.stdout.write(`  ${windows} loss window${windows === 1 ? '' : 's'}${windows ? `, longest ${longest} ms` : ''}; ${out.gate.checks.length === 0 ? 'no budget set' : out.gate.expect?.loses ? (out.gate.pass ? 'expectation met (expected to lose)' : 'EXPECTATION NOT MET') : out.gate.pass ? 'within budget' : 'BUDGET BREACHED'}\n`);
       for (const c of out.gate.checks.filter((x) => !x.pass)) io.stdout.write(`  breach: ${c.target ?? 'run'}: ${c.message}\n`);
     }
     return code;

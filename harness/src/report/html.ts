@@ -74,7 +74,12 @@ export function renderHtml(input: ReportInput, red: ReportReducer, windows: Loss
   const sc = input.scenario;
   const title = sc?.name ? `${sc.name}${sc.variant ? ` / ${sc.variant}` : ''} — ${s.runId}` : s.runId;
   const breaches = gate.checks.filter((c) => !c.pass);
-  const verdictText = gate.checks.length === 0 ? 'no budget set' : gate.pass ? `within budget (${gate.checks.length} checks)` : `BUDGET BREACHED: ${breaches[0]!.target ?? 'run'}: ${breaches[0]!.message}${breaches.length > 1 ? ` (+${breaches.length - 1} more)` : ''}`;
+  const more = breaches.length > 1 ? ` (+${breaches.length - 1} more)` : '';
+  const verdictText = gate.checks.length === 0
+    ? 'no budget set'
+    : gate.expect?.loses
+      ? gate.pass ? `expectation met: this variant is expected to lose, and did (${gate.checks.map((c) => c.message).join('; ')})` : `EXPECTATION NOT MET: ${breaches[0]!.message}${more}`
+      : gate.pass ? `within budget (${gate.checks.length} checks)` : `BUDGET BREACHED: ${breaches[0]!.target ?? 'run'}: ${breaches[0]!.message}${more}`;
   const scenarioJson = sc ? JSON.stringify(sc, null, 2) : '';
   const html = template()({
     reportVersion: REPORT_VERSION,
