@@ -2,8 +2,9 @@
 // the cluster, or every variant (`--variants`) repeated (`--repeat N`) and compared.
 
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { runScenario, RunEnvironmentError, type ScenarioRun } from '../scenario/run.ts';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_RESULTS, runScenario, RunEnvironmentError, type ScenarioRun } from '../scenario/run.ts';
 import { finishRun } from '../scenario/outputs.ts';
 import { loadScenario, ScenarioError } from '../scenario/schema.ts';
 import { ClusterError } from '../scenario/kube.ts';
@@ -14,7 +15,7 @@ import type { Budgets } from '../scenario/schema.ts';
 import { EXIT_BUDGET, EXIT_ENV, EXIT_OK, EnvError, UsageError, type Command, type Io } from './command.ts';
 import { parseOptions } from './options.ts';
 
-const SCENARIO_DIR = 'scenarios';
+const SCENARIO_DIR = fileURLToPath(new URL('../../../scenarios', import.meta.url));
 
 const optionsHelp = `  --variant NAME          the variant to run (default: the file's default variant)
   --variants              run every variant of the file, then compare them
@@ -41,7 +42,7 @@ export function scenarioFile(name: string, dir = SCENARIO_DIR): string {
   const file = join(dir, `${name}.yaml`);
   if (!existsSync(file)) {
     const known = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -5)) : [];
-    throw new UsageError(`<name> '${name}': no ${file}; known scenarios: ${known.join(', ') || 'none'}`);
+    throw new UsageError(`<name> '${name}': no ${relative(process.cwd(), file)}; known scenarios: ${known.join(', ') || 'none'}`);
   }
   return file;
 }
@@ -96,7 +97,7 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
   }
   if (v.variants && folders.length > 0) {
     const c = await compareRuns(folders.map((f) => ({ variant: f.variant, dir: f.dir })));
-    const out = resolve(v.results ?? 'results', `${folders[0]!.dir.split('/').pop()}-compare.html`);
+    const out = resolve(v.results ?? DEFAULT_RESULTS, `${folders[0]!.dir.split('/').pop()}-compare.html`);
     writeFileSync(out, compareHtml(c));
     io.stdout.write(formatComparison(c) + `\n${out}\n`);
   }
@@ -126,35 +127,30 @@ async function guarded(fn: () => Promise<number>): Promise<number> {
   }
 }
 
-export const scenarioCommand: Command = {
-  name: 'scenario',
-  summary: 'run a catalogue scenario (scenarios/<name>.yaml) on the cluster under load',
-  usage: `usage: lossless scenario <name> [options]\n${optionsHelp}`,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { values, positionals } = parseOptions(argv, OPTIONS);
-    if (values.help) {
-      io.stdout.write(this.usage + '\n');
-      return EXIT_OK;
-    }
-    if (positionals.length !== 1) throw new UsageError(`<name>: expected one scenario name, got ${positionals.length}`);
-    const file = scenarioFile(positionals[0]!);
-    return guarded(() => execute(file, argv.filter((a) => a !== positionals[0]), io));
-  },
-};
+/** `scenario` and `run` differ only in how the positional names the file. */
+function scenarioLike(name: string, what: string, summary: string, toFile: (arg: string) => string): Command {
+  const usage = `usage: lossless ${name} <${what}> [options]\n${optionsHelp}`;
+  return {
+    name,
+    summary,
+    usage,
+    async run(argv: string[], io: Io): Promise<number> {
+      const { values, positionals } = parseOptions(argv, OPTIONS);
+      if (values.help) {
+        io.stdout.write(usage + '\n');
+        return EXIT_OK;
+      }
+      if (positionals.length !== 1) throw new UsageError(`<${what}>: expected one, got ${positionals.length}`);
+      const arg = positionals[0]!;
+      const file = toFile(arg);
+      return guarded(() => execute(file, argv.filter((a) => a !== arg), io));
+    },
+  };
+}
 
-export const runCommand: Command = {
-  name: 'run',
-  summary: 'run a scenario file on the cluster under load',
-  usage: `usage: lossless run <scenario.yaml> [options]\n${optionsHelp}`,
-  async run(argv: string[], io: Io): Promise<number> {
-    const { values, positionals } = parseOptions(argv, OPTIONS);
-    if (values.help) {
-      io.stdout.write(this.usage + '\n');
-      return EXIT_OK;
-    }
-    if (positionals.length !== 1) throw new UsageError(`<file>: expected one scenario file, got ${positionals.length}`);
-    const file = positionals[0]!;
-    if (!existsSync(file)) throw new UsageError(`<file> '${file}': no such file`);
-    return guarded(() => execute(file, argv.filter((a) => a !== file), io));
-  },
-};
+export const scenarioCommand = scenarioLike('scenario', 'name', 'run a catalogue scenario (scenarios/<name>.yaml) on the cluster under load', (n) => scenarioFile(n));
+
+export const runCommand = scenarioLike('run', 'scenario.yaml', 'run a scenario file on the cluster under load', (f) => {
+  if (!existsSync(f)) throw new UsageError(`<scenario.yaml> '${f}': no such file`);
+  return f;
+});

@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { LifecycleEvent, RequestRecord } from '../record.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
@@ -59,6 +60,9 @@ export interface ScenarioRun {
   warnings: string[];
 }
 
+/** results/ at the repository's top, whatever the working directory. */
+export const DEFAULT_RESULTS = fileURLToPath(new URL('../../../results', import.meta.url));
+
 export function runFolderName(date: Date, name: string): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${date.getUTCFullYear()}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}-${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}`;
@@ -104,7 +108,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   }
   const k = connect(s.cluster);
   const runId = runFolderName(new Date(), s.name);
-  const dir = join(o.resultsDir ?? 'results', runId);
+  const dir = join(o.resultsDir ?? DEFAULT_RESULTS, runId);
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
