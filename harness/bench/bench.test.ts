@@ -52,4 +52,5 @@ test('cpuBetween: interpolates the CPU used inside a window, undefined outside t
   assert.equal(cpuBetween(series, 1500, 3500), 2.5 - 1.0);
   assert.equal(cpuBetween(series, 2000, 3000), 0);
   assert.equal(cpuBetween(series, 500, 3000), undefined);
+  assert.equal(cpuBetween(series, 3000, 9000), 2);
 });

@@ -45,6 +45,9 @@ export interface PeerBins {
   vegeta: string;
 }
 
+/** Request timeout for every tool: lossless's default (--timeout 5s). */
+export const TIMEOUT_S = 5;
+
 /** A generous bound over the run's own length, so a hung peer cannot hang the bench. */
 function deadlineMs(r: PeerRun): number {
   const s = r.durationS ?? (r.requests ?? 0) / Math.max(r.qps, 1000);
@@ -92,7 +95,7 @@ export function parseAutocannon(json: string): Omit<PeerResult, 'command' | 'too
 }
 
 export async function runAutocannon(bins: PeerBins, r: PeerRun): Promise<PeerResult> {
-  const args = [bins.autocannon, '--json', '-c', String(r.connections)];
+  const args = [bins.autocannon, '--json', '-c', String(r.connections), '-t', String(TIMEOUT_S)];
   if (r.qps > 0) args.push('--overallRate', String(r.qps));
   if (r.requests !== undefined) args.push('-a', String(r.requests));
   else args.push('-d', String(r.durationS ?? 10));
@@ -136,7 +139,7 @@ export function parseFortio(json: string): Omit<PeerResult, 'command' | 'tool'> 
 
 export async function runFortio(bins: PeerBins, r: PeerRun): Promise<PeerResult> {
   const out = join(r.dir, `fortio-${r.qps}-${Date.now()}.json`);
-  const args = ['load', '-quiet', '-json', out, '-c', String(r.connections), '-qps', String(r.qps)];
+  const args = ['load', '-quiet', '-json', out, '-c', String(r.connections), '-qps', String(r.qps), '-timeout', `${TIMEOUT_S}s`];
   if (r.requests !== undefined) args.push('-n', String(r.requests));
   else args.push('-t', `${r.durationS ?? 10}s`);
   if (!r.keepalive) args.push('-keepalive=false');
@@ -182,7 +185,8 @@ export async function runVegeta(bins: PeerBins, r: PeerRun): Promise<PeerResult>
   if (r.qps > 0) args.push('-rate', `${r.qps}/1s`);
   // rate 0 means "as fast as it goes" and needs a worker bound; -c bounds vegeta's connections per host
   else args.push('-rate', '0', '-max-workers', String(r.connections));
-  args.push('-connections', String(r.connections));
+  // -connections is only vegeta's idle pool; -max-connections bounds its sockets like the others' -c
+  args.push('-connections', String(r.connections), '-max-connections', String(r.connections), '-timeout', `${TIMEOUT_S}s`);
   const res = await runOk(bins.vegeta, args, {
     timeoutMs: deadlineMs(r),
     stdin: `GET ${r.url}\n`,

@@ -156,9 +156,15 @@ export async function runOk(file: string, args: string[], opts: RunOptions): Pro
   return r;
 }
 
-/** CPU seconds used between two epoch-ms instants, interpolated from the samples; undefined if not covered. */
+/**
+ * CPU seconds used between two epoch-ms instants, interpolated from the samples. An instant past the
+ * last sample takes the last sample (the process exited within one sampling interval of it: at most
+ * that much CPU is missed); one before the first sample is not covered: undefined.
+ */
 export function cpuBetween(series: [number, number][], fromMs: number, toMs: number): number | undefined {
+  const last = series.at(-1);
   const at = (t: number): number | undefined => {
+    if (last && t > last[0]) return last[1];
     for (let i = 1; i < series.length; i++) {
       const [t0, c0] = series[i - 1]!;
       const [t1, c1] = series[i]!;

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { runDir, withEcho, type BenchContext } from './context.ts';
 import { ledgerStats, runLossless, type LedgerStats } from './lossless.ts';
-import { PEERS, type PeerName } from './peers.ts';
+import { PEERS, TIMEOUT_S, type PeerName } from './peers.ts';
 import { ms, pct, table, type Cell } from './table.ts';
 
 export interface RateRow {
@@ -27,6 +27,7 @@ export interface RateRow {
 
 export interface RateSection {
   seconds: number;
+  connections: number;
   rows: RateRow[];
   goals: { rate: number; withinHalfPercent: boolean; lagP99Under1ms?: boolean }[];
 }
@@ -110,7 +111,7 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
     if (rate === 5000) g.lagP99Under1ms = !!l && (l.sendLagP99Ms ?? Infinity) < 1;
     return g;
   });
-  return { seconds, rows, goals };
+  return { seconds, connections: ctx.opts.connections, rows, goals };
 }
 
 function failed(rate: number, tool: RateRow['tool'], e: unknown): RateRow {
@@ -129,7 +130,7 @@ export function formatRate(s: RateSection): string {
     r.cpuSeconds !== undefined && r.total > 0 ? ((r.cpuSeconds * 1e6) / r.total).toFixed(0) : '-',
   ]);
   const lines = [
-    `1. Rate fidelity (${s.seconds} s per run, keep-alive, same connection count for every tool)`,
+    `1. Rate fidelity (${s.seconds} s per run; every tool: keep-alive, at most ${s.connections} connections, ${TIMEOUT_S} s request timeout)`,
     table(['target/s', 'tool', 'achieved/s', '% target', 'send-lag p99', 'requests', 'not ok', 'CPU µs/req'], rows),
     ...s.rows.filter((r) => r.error).map((r) => `   ${r.tool} at ${r.target}/s failed: ${r.error}`),
     ...s.rows
