@@ -29,5 +29,14 @@ export async function labCached(lab: Lab): Promise<{ ok: boolean; why: string }>
       return { ok: false, why: `component image ${spec.name} not built from the current binaries` };
     }
   }
+  // the add-ons engineer's artefacts (their binaries, rootfs and images), when that module is there
+  const addons = join(lab.repo, "harness/src/lab/addons.ts");
+  if (existsSync(addons)) {
+    const mod = (await import(addons)) as { addonsCached?: (lab: Lab) => Promise<{ ok: boolean; why: string }> };
+    if (mod.addonsCached) {
+      const a = await mod.addonsCached(lab);
+      if (!a.ok) return { ok: false, why: `add-ons: ${a.why}` };
+    }
+  }
   return { ok: true, why: "lab artefacts cached: a warm lab:up compiles nothing" };
 }

@@ -172,8 +172,9 @@ export async function labUp(lab: Lab, opts: UpOptions = {}): Promise<{ complete:
     apps = await onlineApps(lab);
   }
   await loadImages(lab, apps);
-  const addons = await installAddons(lab, source);
+  // the echo first: it needs only the cluster, and stays usable (ClusterIP) when an add-on fails
   await deployEcho(lab, apps.find((a) => a.name === "echo")!);
+  const addons = await installAddons(lab, source);
   const total = (performance.now() - t0) / 1000;
   const du = await execa("du", ["-sh", lab.cache], { reject: false });
   lab.out(`lab:up done in ${total.toFixed(1)}s; cache ${String(du.stdout).split("\t")[0]} at ${lab.cache}`);
