@@ -39,8 +39,9 @@ function treeHash(dir: string): string {
 /** The base image: node rootfs + kind's images/base/files + scripts/lab/images/node-base.Dockerfile. */
 export async function ensureBaseImage(lab: Lab, rootfsImage: string, kindSrc: string): Promise<string> {
   const dockerfile = join(lab.repo, "scripts/lab/images/node-base.Dockerfile");
+  const crictl = join(lab.repo, "scripts/lab/images/crictl-inspecti.sh");
   const files = join(kindSrc, "images/base/files");
-  const inputs = { rootfsImage, dockerfile: fileHash(dockerfile), files: treeHash(files) };
+  const inputs = { rootfsImage, dockerfile: fileHash(dockerfile), crictl: fileHash(crictl), files: treeHash(files) };
   const tag = `lossless/node-base:${hashOf(inputs)}`;
   await cached(lab, "node-base-image", {
     inputs,
@@ -52,6 +53,7 @@ export async function ensureBaseImage(lab: Lab, rootfsImage: string, kindSrc: st
       // the module cache is read-only: copy, then let the Dockerfile set modes
       cpSync(files, join(ctx, "files"), { recursive: true });
       cpSync(dockerfile, join(ctx, "Dockerfile"));
+      cpSync(crictl, join(ctx, "crictl-inspecti.sh"));
       await r.run("docker", ["build", "-q", "--build-arg", `BASE=${rootfsImage}`, "-t", tag, ctx], {
         env: { DOCKER_BUILDKIT: "0" },
       });

@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { ensureEngine, docker } from "./docker.ts";
 import { checkCgroups, checkDisk, checkPorts } from "./preflight.ts";
 import { ensureRootfs, NODE_ROOTFS, USERLAND_ROOTFS } from "./rootfs.ts";
-import { componentBinaries, ensureComponents } from "./image.ts";
+import { componentBinaries, ensureComponents, type ComponentImage } from "./image.ts";
 import { ensureBaseImage, ensureNodeImage, kindSource } from "./node-image.ts";
 import { ECHO, ensureAppImage, HARNESS, type AppImage } from "./app-image.ts";
 import { createCluster, deleteCluster, healthy, kindBinary, kubectl, nodeContainers, waitNodesReady } from "./cluster.ts";
@@ -44,11 +44,39 @@ export async function chooseSource(explicit?: string): Promise<Source> {
   return reachable ? "online" : "offline";
 }
 
+/** The add-ons engineer's image module (harness/src/lab/addons/images.ts), when it is there. */
+interface AddonImagesModule {
+  ADDON_ARTEFACTS: readonly string[];
+  ADDON_IMAGES: ReadonlyArray<{ name: string }>;
+  ensureAddonImages: (lab: Lab) => Promise<Array<{ name: string; ref: string; id: string }>>;
+  addonImageTar: (lab: Lab, img: { name: string }) => string;
+}
+
+async function addonImagesModule(lab: Lab): Promise<AddonImagesModule | undefined> {
+  const file = join(lab.repo, "harness/src/lab/addons/images.ts");
+  if (!existsSync(file)) return undefined;
+  const mod = (await import(file)) as Partial<AddonImagesModule>;
+  return mod.ADDON_ARTEFACTS && mod.ADDON_IMAGES && mod.ensureAddonImages && mod.addonImageTar ? (mod as AddonImagesModule) : undefined;
+}
+
+/** The add-on images, baked into the node image: a fresh cluster then needs no `kind load` of them (the
+ * crictl stand-in in the node image lets the add-ons' own `kind load` see they are there). */
+async function addonImages(lab: Lab, mod: AddonImagesModule | undefined): Promise<ComponentImage[]> {
+  if (!mod) return [];
+  const built = await mod.ensureAddonImages(lab);
+  return built.map((b) => {
+    const spec = mod.ADDON_IMAGES.find((i) => i.name === b.name) ?? { name: b.name };
+    return { name: b.name, ref: b.ref, tar: mod.addonImageTar(lab, spec), hash: b.id };
+  });
+}
+
 /** Builds (or reuses) everything the offline node image needs; returns the node image ref. */
 async function offlineNodeImage(lab: Lab): Promise<string> {
+  const addonMod = await addonImagesModule(lab);
   await step(lab, "build binaries (scripts/lab/build.sh)", async (r) => {
     try {
-      const out = await r.run(join(lab.repo, "scripts/lab/build.sh"), BUILD_ARTEFACTS, { timeoutMs: 120 * 60_000 });
+      const artefacts = [...BUILD_ARTEFACTS, ...(addonMod?.ADDON_ARTEFACTS ?? [])];
+      const out = await r.run(join(lab.repo, "scripts/lab/build.sh"), artefacts, { timeoutMs: 120 * 60_000 });
       for (const line of out.split("\n").filter(Boolean)) lab.out(`    ${line}`);
     } catch (err) {
       const failed = /FAILED ([\w-]+): see (\S+)/.exec(err instanceof Error ? err.message : "");
@@ -60,7 +88,7 @@ async function offlineNodeImage(lab: Lab): Promise<string> {
   });
   const userland = await ensureRootfs(lab, USERLAND_ROOTFS);
   const nodeRootfs = await ensureRootfs(lab, NODE_ROOTFS);
-  const images = await ensureComponents(lab, userland);
+  const images = [...(await ensureComponents(lab, userland)), ...(await addonImages(lab, addonMod))];
   const src = await kindSource(lab);
   const base = await ensureBaseImage(lab, nodeRootfs, src);
   return ensureNodeImage(lab, base, images, src);
