@@ -61,12 +61,32 @@ function seconds(ns: number): string {
   return (ns / 1e9).toFixed(3);
 }
 
+/**
+ * A target's label: the scenario's path name when env.json maps path names to URLs (the runner writes
+ * `paths: {name: url}`), e.g. "ingress — http://127.0.0.1:18080/"; else the URL.
+ */
+export function targetLabels(input: ReportInput): Map<string, string> {
+  const out = new Map<string, string>();
+  const paths = input.env?.paths;
+  if (paths && typeof paths === 'object' && !Array.isArray(paths)) {
+    for (const [name, url] of Object.entries(paths as Record<string, unknown>)) {
+      if (typeof url !== 'string') continue;
+      const bare = url.replace(/ \(.*\)$/, '');
+      if (input.summary.targets.some((t) => t.target === bare)) out.set(bare, `${name} — ${bare}`);
+    }
+  }
+  return out;
+}
+
 export function renderHtml(input: ReportInput, red: ReportReducer, windows: LossWindow[], gate: GateResult): { html: string; view: ViewData } {
   const s = input.summary;
+  const labels = targetLabels(input);
+  const label = (t: string | null) => (t === null ? null : (labels.get(t) ?? t));
   const view = buildView(input, red, windows);
+  view.targets = view.targets.map((t) => label(t)!);
   const outcomeCols = OUTCOMES.filter((o) => o !== 'ok' && s.targets.some((t) => (t.byOutcome[o] ?? 0) > 0));
   const pathRows = s.targets.map((t, i) => ({
-    target: t.target, color: PALETTE[i % PALETTE.length], scheduled: t.scheduled, ok: t.ok, lost: t.lost, lossPct: t.lossPct,
+    target: label(t.target), color: PALETTE[i % PALETTE.length], scheduled: t.scheduled, ok: t.ok, lost: t.lost, lossPct: t.lossPct,
     outcomes: outcomeCols.map((o) => t.byOutcome[o] ?? 0),
     p50: t.latencyFromIntendedMs.p50, p99: t.latencyFromIntendedMs.p99, max: t.latencyFromIntendedMs.max, qps: t.actualQps,
   }));
@@ -86,10 +106,10 @@ export function renderHtml(input: ReportInput, red: ReportReducer, windows: Loss
     title, runId: s.runId, scenario: sc ?? {}, startedAt: s.startedAt, partial: s.partial,
     durationText: `${durationS.toFixed(1)} s`,
     lossText: `${s.totals.lost} of ${s.totals.scheduled - s.totals.cancelled} (${s.totals.lossPct}%)`,
-    gate, verdictText, outcomeCols, pathRows,
+    gate: { ...gate, checks: gate.checks.map((c) => ({ ...c, target: label(c.target) })) }, verdictText, outcomeCols, pathRows,
     marksCapped: red.marks.length < red.lost, marksShown: red.marks.length, marksTotal: red.lost,
     windows: windows.map((w) => ({
-      target: w.target, from: seconds(w.start), to: seconds(w.end), durationMs: w.durationMs, lost: w.lost,
+      target: label(w.target), from: seconds(w.start), to: seconds(w.end), durationMs: w.durationMs, lost: w.lost,
       byOutcome: Object.entries(w.byOutcome).map(([o, c]) => `${o} ${c}`).join(', '), pods: w.pods.join(', '),
       cause: w.cause ?? '—', evidence: w.evidence, fix: w.fix,
     })),

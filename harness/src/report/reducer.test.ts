@@ -47,3 +47,11 @@ test('past the cap, marks are a uniform sample over the whole run, not its begin
   assert.ok(late > MAX_MARKS * 0.28 && late < MAX_MARKS * 0.39, String(late));
   assert.equal(new Set(red.marks.map((m) => m.seq)).size, MAX_MARKS, 'no mark twice');
 });
+
+test('targets are labelled with the scenario path names env.json maps to their URLs', async () => {
+  const { targetLabels } = await import('./html.ts');
+  const summary = { targets: [{ target: 'http://127.0.0.1:18080/' }, { target: 'http://10.96.0.7/' }, { target: 'http://x/' }] } as never;
+  const labels = targetLabels({ summary, events: [], env: { paths: { ingress: 'http://127.0.0.1:18080/', clusterip: 'http://10.96.0.7/ (in cluster)', gone: 'http://y/' } } });
+  assert.deepEqual([...labels], [['http://127.0.0.1:18080/', 'ingress — http://127.0.0.1:18080/'], ['http://10.96.0.7/', 'clusterip — http://10.96.0.7/']]);
+  assert.equal(targetLabels({ summary, events: [] }).size, 0);
+});
