@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { goManifest } from "./node-image.ts";
+import { fullRef, goManifest } from "./node-image.ts";
 import { LabError } from "./step.ts";
 
 // The shape of kind's pkg/build/nodeimage/const_*.go: a raw string with `+ constName +` splices.
@@ -23,4 +23,12 @@ test("extracts a manifest constant with the lab's image refs spliced in", () => 
 test("an unknown splice or a missing constant is an error naming it", () => {
   assert.throws(() => goManifest(SOURCE, "defaultCNIManifest", {}), (e: unknown) => e instanceof LabError && /kindnetdImage/.test(e.message));
   assert.throws(() => goManifest(SOURCE, "defaultStorageManifest", { kindnetdImage: "x" }), /no constant defaultStorageManifest/);
+});
+
+test("refs are named as containerd names them", () => {
+  assert.equal(fullRef("lossless/metallb-controller:v0.15.2"), "docker.io/lossless/metallb-controller:v0.15.2");
+  assert.equal(fullRef("busybox:1"), "docker.io/library/busybox:1");
+  assert.equal(fullRef("registry.k8s.io/pause:3.10"), "registry.k8s.io/pause:3.10");
+  assert.equal(fullRef("docker.io/kindest/kindnetd:v1"), "docker.io/kindest/kindnetd:v1");
+  assert.equal(fullRef("localhost/x:1"), "localhost/x:1");
 });

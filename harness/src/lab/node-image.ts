@@ -74,6 +74,13 @@ export function goManifest(source: string, name: string, consts: Record<string, 
   return m[1]!;
 }
 
+/** containerd's full name for a Docker-style ref: `lossless/x:1` is `docker.io/lossless/x:1`. */
+export function fullRef(ref: string): string {
+  const first = ref.split("/")[0]!;
+  if (ref.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")) return ref;
+  return ref.includes("/") ? `docker.io/${ref}` : `docker.io/library/${ref}`;
+}
+
 export interface NodeImageInputs {
   base: string;
   images: readonly ComponentImage[];
@@ -148,12 +155,12 @@ async function assemble(
     for (const img of o.images) {
       await exec(["ctr", "--namespace=k8s.io", "images", "import", "--all-platforms", "--no-unpack", "--digests", "-"], img.tar);
       // what `--label` does on newer ctr: keeps the kubelet's image GC away from them
-      await exec(["ctr", "--namespace=k8s.io", "images", "label", img.ref, "io.cri-containerd.pinned=pinned"]);
+      await exec(["ctr", "--namespace=k8s.io", "images", "label", fullRef(img.ref), "io.cri-containerd.pinned=pinned"]);
     }
     const listed = await exec(["ctr", "--namespace=k8s.io", "images", "list", "-q"]);
     r.note(listed);
     for (const img of o.images) {
-      if (!listed.split("\n").includes(img.ref)) throw new LabError(`${img.ref} is not in the node's containerd after import`);
+      if (!listed.split("\n").includes(fullRef(img.ref))) throw new LabError(`${img.ref} is not in the node's containerd after import`);
     }
     // `sleep` is PID 1 and reaps nothing: an exited containerd stays a zombie (state Z), which is fine
     await exec(["bash", "-c", "pkill -x containerd; for i in $(seq 1 60); do ps -C containerd -o stat= | grep -qv '^Z' || exit 0; sleep 0.5; done; exit 1"]);
