@@ -46,6 +46,9 @@ test('endpoints: judged across slices, so a move between slices is no removal; n
   assert.deepEqual(kinds(endpointTransitions('echo', after, term)), ['endpoint-terminating', 'endpoint-not-ready']);
   assert.deepEqual(kinds(endpointTransitions('echo', term, serviceEndpoints([]))), ['endpoint-removed']);
   assert.deepEqual(kinds(endpointTransitions('echo', serviceEndpoints([]), after)), ['endpoint-added', 'endpoint-ready']);
+  // A starting pod: added not ready, then ready (serving turns on with it) - no terminating event.
+  const starting = serviceEndpoints([sl('b', [['p2', '10.0.0.2', false]])]);
+  assert.deepEqual(kinds(endpointTransitions('echo', starting, serviceEndpoints([sl('b', [['p2', '10.0.0.2', true]])]))), ['endpoint-ready']);
 });
 
 test('replica sets, nodes and events', () => {

@@ -252,7 +252,8 @@ export function endpointTransitions(service: string, prev: Map<string, EndpointS
       if (e.ready) out.push(mk('endpoint-ready', e));
       continue;
     }
-    if (p.serving !== e.serving || p.terminating !== e.terminating) out.push(mk('endpoint-terminating', e));
+    // Only a terminating endpoint's changes: serving turning on for a starting pod is its readiness.
+    if ((p.serving !== e.serving || p.terminating !== e.terminating) && (p.terminating || e.terminating)) out.push(mk('endpoint-terminating', e));
     if (p.ready && !e.ready) out.push(mk('endpoint-not-ready', e));
     if (!p.ready && e.ready) out.push(mk('endpoint-ready', e));
   }

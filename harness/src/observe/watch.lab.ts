@@ -1,6 +1,7 @@
 // Lab test of the watchers and the pod-log parser against the real API server (needs the kind cluster
 // `lossless` and the lossless/echo:dev image in it). Not part of `npm test`; run with
 //   scripts/node24 --import tsx --test harness/src/observe/watch.lab.ts
+// Image: $LOSSLESS_ECHO_IMAGE, else the one the lab's own echo (namespace lossless-lab) runs.
 // It deploys two echo replicas with a 2 s preStop sleep in a throw-away namespace, deletes one pod, and
 // checks that the timeline holds, in order, every transition of both the deleted pod and its replacement,
 // with API timestamps and the SIGTERM line from the pod's own log.
@@ -46,6 +47,9 @@ async function until(what: string, pred: () => boolean, timeoutMs: number): Prom
 test('watchers on the real API server: a pod deletion and its replacement, end to end', { timeout: 300_000 }, async (t) => {
   const s = parseScenario(SCENARIO, 'watchlab.yaml');
   const k = connect(process.env.LOSSLESS_CONTEXT ?? s.cluster);
+  // The lab loads the echo image under its content tag; take it from the lab's own echo Deployment.
+  const labEcho = await k.apps.readNamespacedDeployment({ name: 'echo', namespace: 'lossless-lab' }).catch(() => undefined);
+  s.workload.image = process.env.LOSSLESS_ECHO_IMAGE ?? labEcho?.spec?.template.spec?.containers[0]?.image ?? s.workload.image;
   const clock = createRunTimer();
   const events: LifecycleEvent[] = [];
   await ensureNamespace(k, s.namespace, { 'app.kubernetes.io/managed-by': 'lossless' });
