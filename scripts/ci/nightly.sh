@@ -8,9 +8,9 @@
 #   scripts/ci/nightly.sh smoke       no cluster: a local echo, `lossless load` with budgets, the gate's
 #                                     exit codes, report.html and junit.xml (loopback traffic only)
 #   scripts/ci/nightly.sh lab         the kind cluster (LOSSLESS_LAB_SOURCE=online in CI: kind's images)
-#   scripts/ci/nightly.sh catalogue   every scenario in scenarios/, every variant, REPEAT runs each
-#                                     (npm run scenario -- <name> --variants --repeat N); breaches are
-#                                     recorded, not fatal: the gate step decides
+#   scripts/ci/nightly.sh catalogue   every scenario in scenarios/ (or those named in SCENARIOS), every
+#                                     variant, REPEAT runs each (npm run scenario -- <name> --variants
+#                                     --repeat N); breaches are recorded, not fatal: the gate step decides
 #   scripts/ci/nightly.sh gate        `lossless report` on every run folder of this catalogue: exit 1
 #                                     when any budget or expectation failed; a table for the CI summary
 #   scripts/ci/nightly.sh down        remove the cluster
@@ -88,6 +88,7 @@ step_catalogue() {
   local f name code
   for f in scenarios/*.yaml; do
     name=$(basename "$f" .yaml)
+    if [[ -n "${SCENARIOS:-}" && " $SCENARIOS " != *" $name "* ]]; then continue; fi
     say "scenario $name: every variant, $REPEAT runs each"
     set +e
     npm run --silent scenario -- "$name" --variants --repeat "$REPEAT" 2>&1 | tee "$NIGHTLY/$name.log"
