@@ -205,7 +205,9 @@ export async function installAddons(ctx: AddonsCtx): Promise<void> {
   });
   const images = await ensureAddonImages(lab);
   await step(lab, "load add-on images", async (r) => {
-    await r.run(ctx.kind ?? "kind", ["load", "docker-image", "--name", ctx.cluster ?? "lossless", ...images.map((i) => i.ref)]);
+    // one image a call: kind skips an image already on every node, but imports a combined archive of all the
+    // named images into any node missing one of them
+    for (const i of images) await r.run(ctx.kind ?? "kind", ["load", "docker-image", "--name", ctx.cluster ?? "lossless", i.ref]);
   });
   await installMetallb(ctx, lab, images);
   await installController(ctx, lab, images, INGRESS_CONTROLLERS.nginx, "scripts/lab/addons/nginx-ingress/nginx-ingress.yaml", "nginx-ingress");
