@@ -1,0 +1,47 @@
+// The controller facts exported for scenarios (INGRESS_CONTROLLERS) must match the manifests installAddons
+// applies and the kind port mappings; a drift would send scenarios to the wrong namespace, port or selector.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { INGRESS_CONTROLLERS } from "./addons.ts";
+import { ADDON_IMAGES } from "./addons/images.ts";
+import { parseManifest } from "./addons/manifest.ts";
+import { repoRoot } from "./context.ts";
+import { readVersions } from "./versions.ts";
+
+const repo = repoRoot();
+const MANIFESTS = { nginx: "scripts/lab/addons/nginx-ingress/nginx-ingress.yaml", traefik: "scripts/lab/addons/traefik/traefik.yaml" } as const;
+
+type Obj = Record<string, any>;
+
+for (const c of Object.values(INGRESS_CONTROLLERS)) {
+  test(`${c.name}: manifest, kind port mapping and exported facts agree`, () => {
+    const objs = parseManifest(readFileSync(join(repo, MANIFESTS[c.name]), "utf8")) as Obj[];
+    const of = (kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata?.name === name);
+    assert.ok(of("Namespace", c.namespace), `no Namespace ${c.namespace}`);
+    assert.ok(of("IngressClass", c.ingressClass), `no IngressClass ${c.ingressClass}`);
+    const dep = of("Deployment", c.deployment);
+    assert.ok(dep, `no Deployment ${c.deployment}`);
+    assert.equal(dep.metadata.namespace, c.namespace);
+    const [key, value] = c.selector.split("=");
+    assert.equal(dep.spec.template.metadata.labels[key!], value, "pod labels do not match the exported selector");
+    assert.ok(dep.spec.template.spec.containers.some((k: Obj) => k.name === c.container && k.image === "${IMAGE}"));
+    const svc = objs.find((o) => o.kind === "Service" && o.metadata.namespace === c.namespace) as Obj;
+    assert.equal(svc.spec.type, "NodePort");
+    assert.equal(svc.spec.ports[0].nodePort, c.nodePort);
+    const kind = parse(readFileSync(join(repo, "scripts/lab/kind.yaml"), "utf8")) as Obj;
+    const maps = kind.nodes.flatMap((n: Obj) => n.extraPortMappings ?? []) as Obj[];
+    const m = maps.find((p) => p.containerPort === c.nodePort);
+    assert.ok(m, `kind.yaml maps no host port to NodePort ${c.nodePort}`);
+    assert.equal(m.hostPort, c.hostPort);
+    assert.equal(c.url, `http://${m.listenAddress}:${m.hostPort}`);
+  });
+}
+
+test("every add-on image ref and version is pinned in versions.env", () => {
+  const v = readVersions(join(repo, "scripts/lab/versions.env"));
+  for (const img of ADDON_IMAGES) assert.match(v[img.refKey] ?? "", /^[a-z0-9./-]+:[\w.-]+$/, `${img.refKey} missing or malformed`);
+  for (const key of ["METALLB_VERSION", "NIC_VERSION", "TRAEFIK_VERSION"]) assert.match(v[key] ?? "", /^v\d+\.\d+\.\d+$/, key);
+});
