@@ -403,3 +403,43 @@ test('a SIGKILL the watch missed is inferred from a SIGTERM line without an exit
   const exited = attribute(records, [...base, ev(36_000, 'exit', 'p'), ev(36_400, 'pod-gone', 'p', { node: 'w1' })]);
   assert.equal(exited.filter((x) => x.cause === 'sigkill-in-flight').length, 0);
 });
+
+test('among pods that fit the same cause the most recent one is blamed; a refusal stamped just before the SIGTERM line counts', () => {
+  // A real rolling update (fortio-rolling-update, naive): pod a stopped at 10.3 s, pod b at 11.66 s; the
+  // refusals at 11.657 s (7 ms before b's SIGTERM line) are b's, though a is still within its lag.
+  const events = [
+    ...readyPod('a', '10.244.1.5', 'w1', 0),
+    ...readyPod('b', '10.244.2.5', 'w2', 0),
+    ...readyPod('c', '10.244.2.6', 'w2', 0),
+    ev(10_335, 'sigterm', 'a'),
+    ev(10_425, 'pod-deleting', 'a', { node: 'w1' }),
+    endpoint(10_465, 'endpoint-not-ready', 'a', '10.244.1.5', 'w1', { ready: false, serving: true, terminating: true }),
+    ev(11_629, 'pod-deleting', 'b', { node: 'w2' }),
+    ev(11_664, 'sigterm', 'b'),
+    endpoint(11_667, 'endpoint-not-ready', 'b', '10.244.2.5', 'w2', { ready: false, serving: true, terminating: true }),
+  ];
+  const records = [...burst('clusterip', 10_352, 10_472, 'connect-refused', {}, 40), ...burst('clusterip', 11_657, 11_777, 'connect-refused', {}, 40)];
+  const attrs = attribute(records, events);
+  assert.deepEqual(attrs.map((x) => [x.cause, x.pods, x.lost]), [['routed-after-sigterm', ['a'], 4], ['routed-after-sigterm', ['b'], 4]]);
+  // The watch saw a's deletion 90 ms after its SIGTERM: the fix counts from the earlier of the two.
+  assert.equal(attrs[0]?.evidence.lagsMs.deletionToRoutingStoppedMs, 137);
+});
+
+test('a refusal is judged when it came back: a stalled client stamps a burst with one early sentAt', () => {
+  // Lab run 20261123-024305 (naive): 12 requests stamped sentAt 13.237 s were refused at 13.53 s; pod b
+  // logged SIGTERM at 13.322 s, pod a 1.7 s earlier (still within its data-plane lag).
+  const events = [
+    ...readyPod('a', '10.244.1.5', 'w1', 0),
+    ...readyPod('b', '10.244.2.5', 'w2', 0),
+    ...readyPod('c', '10.244.2.6', 'w2', 0),
+    ev(11_567, 'sigterm', 'a'),
+    ev(11_859, 'pod-deleting', 'a', { node: 'w1' }),
+    endpoint(11_875, 'endpoint-not-ready', 'a', '10.244.1.5', 'w1', { ready: false, serving: true, terminating: true }),
+    ev(13_322, 'sigterm', 'b'),
+    ev(13_502, 'pod-deleting', 'b', { node: 'w2' }),
+    endpoint(13_502, 'endpoint-not-ready', 'b', '10.244.2.5', 'w2', { ready: false, serving: true, terminating: true }),
+  ];
+  const records = burst('clusterip', 13_237, 13_237, 'connect-refused', { endAt: 13_531 * MS }).concat(burst('clusterip', 13_463, 13_463, 'connect-refused', { endAt: 13_545 * MS }));
+  const attrs = attribute(records, events);
+  assert.deepEqual(attrs.map((x) => [x.cause, x.pods, x.lost]), [['routed-after-sigterm', ['b'], 2]]);
+});

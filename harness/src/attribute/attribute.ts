@@ -51,6 +51,9 @@ const NO_ANSWER: ReadonlySet<Outcome> = new Set(['connect-refused', 'connect-tim
 export interface Fit {
   cause: Cause;
   pods: string[];
+  /** When the mechanism started for this pod (its SIGTERM, its endpoint change...): among pods that fit
+   * the same cause, the one whose mechanism started last before the failure is the likelier one. */
+  since: number;
   /** Events that tie this failure to the cause (used as evidence). */
   anchors: LifecycleEvent[];
 }
@@ -151,7 +154,7 @@ export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent
       continue;
     }
     const fits = judge(r, tl, connPod(r), o);
-    const best = fits[0] ?? { cause: 'unexplained' as Cause, pods: r.servedBy ? [r.servedBy] : [], anchors: [] };
+    const best: Fit = fits[0] ?? { cause: 'unexplained', pods: r.servedBy ? [r.servedBy] : [], anchors: [], since: 0 };
     judged.push({ r, fit: best, others: [...new Set(fits.slice(1).map((f) => f.cause).filter((c) => c !== best.cause))] });
   }
 
@@ -172,7 +175,11 @@ function ipOf(addr: string | undefined): string | undefined {
 
 function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, o: ResolvedOptions): Fit[] {
   const fits: Fit[] = [];
-  const t = r.sentAt;
+  // When the failure happened. A refusal, a reset before any response or a proxy's 5xx comes back at
+  // once, so its end is when the pod was found gone: sentAt can be earlier than the real connect when
+  // the client's event loop stalled (seen on the lab: bursts sharing one sentAt, refused 300 ms later).
+  // A timeout's end says nothing; a reset during the body happened to a request the pod had accepted.
+  const t = r.outcome === 'connect-timeout' || r.outcome === 'timeout' || r.outcome === 'reset-during-body' ? r.sentAt : Math.max(r.sentAt, r.endAt);
   const lag = o.dataplaneLagMs * MS;
   const proxy5xx = r.outcome === 'http-5xx' && !r.servedBy; // answered by a proxy in front of the pods
   const podErr = r.servedBy !== undefined && !CONN_CUT.has(r.outcome) ? r.servedBy : undefined; // the pod itself answered with an error
@@ -182,7 +189,13 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
   // A socket reused and then cut was routed long before: no routing decision was made for this request
   // (kube-proxy pins connections), or the cut is between the client and a proxy.
   const routed = !(r.reusedConnection && CONN_CUT.has(r.outcome));
-  const add = (cause: Cause, pods: string[], anchors: Array<LifecycleEvent | undefined>) => fits.push({ cause, pods, anchors: anchors.filter((e): e is LifecycleEvent => e !== undefined) });
+  const add = (cause: Cause, pods: string[], anchors: Array<LifecycleEvent | undefined>, since = 0) =>
+    fits.push({ cause, pods, since, anchors: anchors.filter((e): e is LifecycleEvent => e !== undefined) });
+  // Log lines and request stamps are two clocks read in two processes: a refusal stamped a few ms before
+  // the SIGTERM line that caused it is still caused by it.
+  const jitter = 0.05 * S;
+  /** The pod had stopped taking work by `at`; the jitter applies to log times, not to request stamps. */
+  const stoppedBy = (f: PodFacts, dead: number, at: number) => dead <= at + (f.acceptedUntil !== undefined && dead === f.acceptedUntil + 1 ? 0 : jitter);
 
   // SIGKILL while this request was in flight (finishedAt has whole seconds: the kill is within [apiAt, apiAt+1 s] and before its receive).
   // A refused or timed-out connect was never in flight at the pod.
@@ -191,31 +204,31 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
       if (f.killed === undefined || !f.killedEvent) continue;
       const lo = f.killed;
       const hi = Math.min(f.killedEvent.at, f.killedEvent.apiAt !== undefined ? f.killedEvent.apiAt + S : Infinity);
-      if (r.sentAt <= hi && r.endAt >= lo - 0.05 * S) add('sigkill-in-flight', [f.pod], [f.deletingEvent, f.killedEvent]);
+      if (r.sentAt <= hi && r.endAt >= lo - 0.05 * S) add('sigkill-in-flight', [f.pod], [f.deletingEvent, f.killedEvent], lo);
     }
   }
   // A reused connection whose pod went away, or that an ingress reload closed.
   if (r.reusedConnection && CONN_CUT.has(r.outcome)) {
     const f = connPodName ? tl.pods.get(connPodName) : undefined;
     const gone = f ? Math.min(deadFrom(f) ?? Infinity, f.exit ?? Infinity) : Infinity;
-    if (f && gone <= r.endAt + 0.5 * S) add('persistent-connection-cut', [f.pod], [f.sigtermEvent ?? f.deletingEvent]);
+    if (f && gone <= r.endAt + 0.5 * S) add('persistent-connection-cut', [f.pod], [f.sigtermEvent ?? f.deletingEvent], gone);
     else {
       const reload = [...tl.routingChanges].reverse().find((e) => e.at <= r.endAt + 0.5 * S && e.at >= r.sentAt - 5 * S);
-      if (reload) add('persistent-connection-cut', [], [reload]);
+      if (reload) add('persistent-connection-cut', [], [reload], reload.at);
     }
   }
   // The Service had no endpoint to send to (or had none a moment ago and the data plane lags). A proxy
   // such as the ingress needs a ready one; kube-proxy also uses serving terminating endpoints.
   for (const z of proxy5xx ? tl.noReady : tl.noUsable) {
-    if (t >= z.from && t <= z.to + lag) add('no-ready-endpoints', [], [z.startEvent, z.endEvent]);
+    if (t >= z.from && t <= z.to + lag) add('no-ready-endpoints', [], [z.startEvent, z.endEvent], z.from);
   }
   // Proxy 5xx after the endpoints dropped the pod but before the ingress acted on it.
   if (proxy5xx) {
     for (const f of candidates) {
       const dead = deadFrom(f);
-      if (dead === undefined || dead > t || f.routingGone === undefined || t < f.routingGone) continue;
+      if (dead === undefined || !stoppedBy(f, dead, t) || f.routingGone === undefined || t < f.routingGone) continue;
       const change = firstChangeAfter(tl, f.routingGone);
-      if (change && t <= change.at + o.ingressLagMs * MS) add('ingress-upstream-stale', [f.pod], [f.sigtermEvent ?? f.deletingEvent, f.routingGoneEvent, change]);
+      if (change && t <= change.at + o.ingressLagMs * MS) add('ingress-upstream-stale', [f.pod], [f.sigtermEvent ?? f.deletingEvent, f.routingGoneEvent, change], f.routingGone);
     }
   }
   // The LB's announcing node had no usable local endpoint while other nodes had.
@@ -233,7 +246,7 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
       if (local === 0 && elsewhere > 0) {
         const points = tl.endpoints.get(svc) ?? [];
         const lastLocal = [...points].reverse().find((p) => p.at <= t && (p.usableByNode.get(node)?.size ?? 0) > 0);
-        add('lb-no-local-endpoint', [...(lastLocal?.usableByNode.get(node) ?? [])], [ann]);
+        add('lb-no-local-endpoint', [...(lastLocal?.usableByNode.get(node) ?? [])], [ann], ann.at);
       }
     }
   }
@@ -241,12 +254,12 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
   if ((NO_ANSWER.has(r.outcome) && routed) || proxy5xx || podErr) {
     for (const f of candidates) {
       const dead = deadFrom(f);
-      if (dead === undefined || dead > t) continue;
+      if (dead === undefined || !stoppedBy(f, dead, t)) continue;
       if (podErr && podErr !== f.pod) continue;
       // Without a routing-off event on the timeline, the pod object's deletion (or 30 s) bounds the blame.
       const routedUntil = f.routingGone ?? f.gone ?? dead + 30 * S;
       if (t > routedUntil + lag && !podErr) continue;
-      add('routed-after-sigterm', [f.pod], [f.deletingEvent, f.sigtermEvent, f.routingGoneEvent]);
+      add('routed-after-sigterm', [f.pod], [f.deletingEvent, f.sigtermEvent, f.routingGoneEvent], dead);
     }
   }
   // The pod was in endpoints before its app was ready.
@@ -254,14 +267,14 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
     if (f.endpointReady === undefined || t < f.endpointReady - 0.5 * S) continue;
     if (podErr === f.pod) {
       const readyAt = f.appReady ?? f.listening;
-      if (readyAt !== undefined && t < readyAt) add('routed-before-ready', [f.pod], [f.endpointReadyEvent, f.events.find((e) => e.kind === 'ready' || e.kind === 'listening')]);
+      if (readyAt !== undefined && t < readyAt) add('routed-before-ready', [f.pod], [f.endpointReadyEvent, f.events.find((e) => e.kind === 'ready' || e.kind === 'listening')], f.endpointReady);
       continue;
     }
     if (!f.hasLogs || !((NO_ANSWER.has(r.outcome) && routed) || proxy5xx)) continue;
     const acceptsAt = f.listening ?? f.appReady;
-    if (acceptsAt === undefined || t < acceptsAt) add('routed-before-ready', [f.pod], [f.endpointReadyEvent, f.events.find((e) => e.kind === 'listening' || e.kind === 'ready')]);
+    if (acceptsAt === undefined || t < acceptsAt) add('routed-before-ready', [f.pod], [f.endpointReadyEvent, f.events.find((e) => e.kind === 'listening' || e.kind === 'ready')], f.endpointReady);
   }
-  fits.sort((a, b) => PRIORITY.indexOf(a.cause) - PRIORITY.indexOf(b.cause));
+  fits.sort((a, b) => PRIORITY.indexOf(a.cause) - PRIORITY.indexOf(b.cause) || b.since - a.since);
   return fits;
 }
 

@@ -42,7 +42,8 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
     case 'routed-after-sigterm':
     case 'ingress-upstream-stale': {
       const f = f0 as PodFacts;
-      const base = f.deleting ?? f.sigterm ?? w.start;
+      // The watch may deliver the deletion after the kubelet already sent SIGTERM: count from the earlier.
+      const base = Math.min(f.deleting ?? Infinity, f.sigterm ?? Infinity, w.start);
       const sig = f.sigterm ?? deadFrom(f);
       if (f.deleting !== undefined && f.sigterm !== undefined) lags.deletionToSigtermMs = msOf(f.sigterm - f.deleting);
       if (sig !== undefined && f.routingGone !== undefined) lags.sigtermToEndpointRemovedMs = msOf(f.routingGone - sig);
