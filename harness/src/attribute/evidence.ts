@@ -56,7 +56,9 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       const reach = Math.max(f.routingGone ?? 0, proxy && change ? change.at : 0, lastSent) - base;
       lags.deletionToRoutingStoppedMs = msOf(reach);
       const need = withMargin(msOf(reach), o.marginMs);
-      const removal = lags.sigtermToEndpointRemovedMs !== undefined ? `endpoint removal came ${lags.sigtermToEndpointRemovedMs} ms after SIGTERM` : 'no endpoint removal seen';
+      const rm = lags.sigtermToEndpointRemovedMs;
+      // Negative: the watch reported the removal before the SIGTERM line, yet the data plane still routed.
+      const removal = rm === undefined ? 'no endpoint removal seen' : rm >= 0 ? `endpoint removal came ${rm} ms after SIGTERM` : `endpoint removal was seen ${-rm} ms before SIGTERM, yet the data plane still routed to it`;
       const reloadTxt = lags.endpointRemovedToIngressReloadMs !== undefined ? `, the ingress reloaded ${lags.endpointRemovedToIngressReloadMs} ms after that` : '';
       if (w.cause === 'ingress-upstream-stale') {
         text = `${lostN} lost over ${durMs} ms: ${layer} still sent to pod ${f.pod} after it left the endpoints (${removal}${reloadTxt})`;
