@@ -129,6 +129,8 @@ build_one() {
     echo "== $name: built in $(( $(date +%s) - start ))s" >>"$log"
     echo "built $name in $(( $(date +%s) - start ))s"
   else
+    # A signal (e.g. 137 = KILL) leaves no message of its own: say how it ended.
+    echo "== $name: FAILED with exit status $rc after $(( $(date +%s) - start ))s" >>"$log"
     echo "FAILED $name: see $log"
   fi
   rm -rf "$tmp"

@@ -60,6 +60,7 @@ check "prints FAILED with its log" 'grep -qx "FAILED t2: see $T/cache/logs/build
 check "other artefacts still processed" 'grep -qx "cached t1" <<<"$OUTPUT"'
 check "no half output of a failed build" '[ ! -e "$T/cache/bin/t2-out" ] && [ ! -e "$T/cache/bin/t2.stamp" ]'
 check "failure log names the cause" 'grep -q "t2 breaks here" "$T/cache/logs/build-t2.log"'
+check "failure log records the exit status" 'grep -q "== t2: FAILED with exit status 1 after" "$T/cache/logs/build-t2.log"'
 
 run t3
 check "an undeclared-output recipe fails" '[ "$RC" -eq 1 ] && grep -q "did not write t3-missing" "$T/cache/logs/build-t3.log"'
