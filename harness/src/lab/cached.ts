@@ -7,7 +7,10 @@ import { binPath } from "./context.ts";
 import { COMPONENTS, componentInputs, componentTar } from "./image.ts";
 import { NODE_ROOTFS, rootfsImage, rootfsInputs, rootfsTar, USERLAND_ROOTFS } from "./rootfs.ts";
 import { stampMatches, type Lab } from "./step.ts";
-import { BUILD_ARTEFACTS } from "./up.ts";
+
+/** The artefacts of scripts/lab/build.sh the offline lab needs (no crictl: not buildable here, and nothing in
+ * the cluster path needs it — see the builds section of scripts/lab/README.md). */
+export const BUILD_ARTEFACTS = ["kubernetes", "pause", "etcd", "coredns", "kindnetd", "local-path-provisioner", "kind", "kind-src"];
 
 export async function labCached(lab: Lab): Promise<{ ok: boolean; why: string }> {
   const buildSh = join(lab.repo, "scripts/lab/build.sh");

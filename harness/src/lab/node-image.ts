@@ -58,6 +58,7 @@ export async function ensureBaseImage(lab: Lab, rootfsImage: string, kindSrc: st
         env: { DOCKER_BUILDKIT: "0" },
       });
       rmSync(ctx, { recursive: true, force: true });
+      await pruneOlder("lossless/node-base", tag, (l) => r.note(l));
     },
   });
   return tag;
@@ -88,6 +89,15 @@ export interface NodeImageInputs {
 
 const NODE_BINARIES = ["kubeadm", "kubelet", "kubectl"] as const;
 
+/** Removes this repository's other tags (earlier builds, 1-2 GB each); an image a container still uses stays. */
+export async function pruneOlder(repository: string, keep: string, note: (line: string) => void): Promise<void> {
+  const r = await docker(["images", repository, "--format", "{{.Repository}}:{{.Tag}}"]);
+  for (const ref of r.out.split("\n").filter((l) => l && l !== keep && !l.endsWith(":<none>"))) {
+    const rm = await docker(["rmi", ref]);
+    note(rm.ok ? `removed older ${ref}` : `kept older ${ref} (in use)`);
+  }
+}
+
 /** The node image with everything kubeadm and kind would otherwise pull. */
 export async function ensureNodeImage(lab: Lab, base: string, images: readonly ComponentImage[], kindSrc: string): Promise<string> {
   const k8s = need(lab.versions, "KUBERNETES_VERSION");
@@ -111,7 +121,10 @@ export async function ensureNodeImage(lab: Lab, base: string, images: readonly C
   await cached(lab, "node-image", {
     inputs,
     present: () => imageExists(tag),
-    build: (r) => assemble(lab, r, { base, images, tag, k8s, cni, storage }),
+    build: async (r) => {
+      await assemble(lab, r, { base, images, tag, k8s, cni, storage });
+      await pruneOlder("lossless/node", tag, (l) => r.note(l));
+    },
   });
   return tag;
 }

@@ -14,6 +14,7 @@ import { ECHO, ensureAppImage, HARNESS, type AppImage } from "./app-image.ts";
 import { createCluster, deleteCluster, healthy, kindBinary, kubectl, nodeContainers, waitNodesReady } from "./cluster.ts";
 import { binPath, CLUSTER_NAME } from "./context.ts";
 import { LabError, step, type Lab } from "./step.ts";
+import { BUILD_ARTEFACTS, labCached } from "./cached.ts";
 
 export type Source = "online" | "offline";
 
@@ -21,9 +22,6 @@ export interface UpOptions {
   source?: Source;
 }
 
-/** The artefacts of scripts/lab/build.sh the offline lab needs (no crictl: not buildable here, and nothing in
- * the cluster path needs it — see the builds section of scripts/lab/README.md). */
-export const BUILD_ARTEFACTS = ["kubernetes", "pause", "etcd", "coredns", "kindnetd", "local-path-provisioner", "kind", "kind-src"];
 
 /** Online when a registry answers on 443 within 3 s; LOSSLESS_LAB_SOURCE or --source override. */
 export async function chooseSource(explicit?: string): Promise<Source> {
@@ -190,7 +188,9 @@ export async function labUp(lab: Lab, opts: UpOptions = {}): Promise<{ complete:
   let nodeImage: string | undefined;
   let apps: AppImage[];
   if (source === "offline") {
-    checkDisk(lab.cache, 4, "the lab cache");
+    // a cold cache grows to ~21 GiB (Go caches 17); a warm one only needs room for a rebuilt image or two
+    const warm = (await labCached(lab)).ok;
+    checkDisk(lab.cache, warm ? 4 : 25, warm ? "the lab cache" : "a cold lab build (Go module and build caches, root filesystems, images)");
     nodeImage = await offlineNodeImage(lab);
     await ensureCluster(lab, nodeImage);
     const userland = await ensureRootfs(lab, USERLAND_ROOTFS);
