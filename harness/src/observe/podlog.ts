@@ -4,9 +4,10 @@
 // Times in these lines come from the node's clock (epoch ms), not the harness's: the attribution
 // estimates the offset between the two (attribute/skew.ts) before it compares them with watch stamps.
 
-import { type KubeConfig, Log } from '@kubernetes/client-node';
+import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
+import { fetch, type Dispatcher } from 'undici';
 import { createInterface } from 'node:readline';
-import { PassThrough } from 'node:stream';
+import { Readable } from 'node:stream';
 import { epochMsToRunNs, type LifecycleEvent, type LifecycleKind, type RunClock } from '../record.ts';
 
 const ECHO_EVENTS: Record<string, LifecycleKind> = {
@@ -87,17 +88,37 @@ export async function followPodLog(
   /** Skip the log's history: only lines since then (the API has whole-second precision). */
   since?: { sinceSeconds?: number; sinceTime?: string },
 ): Promise<LogFollow> {
-  const stream = new PassThrough();
-  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  // Not client-node's Log: it pipes the response into the caller's stream with no error handler on its
+  // side, so an API server that goes away mid-stream (or an abort) crashed the process with an
+  // unhandled 'error' event. Here a broken stream simply ends the follow.
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('no current cluster in the kubeconfig');
+  const url = new URL(`${cluster.server}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`);
+  url.searchParams.set('container', container);
+  url.searchParams.set('follow', 'true');
+  if (since?.sinceSeconds !== undefined) url.searchParams.set('sinceSeconds', String(since.sinceSeconds));
+  if (since?.sinceTime !== undefined) url.searchParams.set('sinceTime', since.sinceTime);
+  const ctx = new RequestContext(url.toString(), HttpMethod.GET);
+  await kc.applySecurityAuthentication(ctx);
+  const ac = new AbortController();
+  const res = await fetch(url, { headers: ctx.getHeaders(), dispatcher: ctx.getDispatcher() as Dispatcher | undefined, signal: ac.signal });
+  if (res.status !== 200 || !res.body) {
+    const text = await res.text().catch(() => '');
+    throw new Error(`log of ${namespace}/${pod}: HTTP ${res.status} ${text.slice(0, 200)}`);
+  }
+  const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  body.on('error', () => body.destroy()); // reset, abort, API server gone: the follow ends
+  const rl = createInterface({ input: body, crlfDelay: Infinity });
   rl.on('line', onLine);
+  rl.on('error', () => rl.close()); // readline re-emits its input's errors
   const done = new Promise<void>((resolve) => {
     rl.on('close', () => resolve());
+    body.on('close', () => resolve());
   });
-  const req = await new Log(kc).log(namespace, pod, container, stream, { follow: true, timestamps: false, ...(since ?? {}) });
   return {
     stop: () => {
-      req.abort();
-      stream.end();
+      ac.abort();
+      body.destroy();
     },
     done,
   };
