@@ -36,8 +36,9 @@ interface Row {
 }
 const rows: Row[] = [];
 
+let labImages: Record<string, string> = {};
 before(async () => {
-  await labUp(createLab((l) => console.error(`lab: ${l}`)));
+  labImages = (await labUp(createLab((l) => console.error(`lab: ${l}`)))).images;
 });
 
 after(() => {
@@ -58,7 +59,7 @@ for (const f of files) {
     for (const variant of s.variants.filter((v) => !onlyVariants || onlyVariants.has(v))) {
       for (let i = 1; i <= repeat; i++) {
         test(`${variant} run ${i}`, { timeout: 900_000 }, async () => {
-          const run = await runScenario({ file, variant, skipLabUp: true, log: (l) => console.error(`  ${l}`) });
+          const run = await runScenario({ file, variant, skipLabUp: true, labImages, log: (l) => console.error(`  ${l}`) });
           const done = await finishRun(run);
           const g = done.outputs.gate;
           const causes = [...new Set(done.outputs.windows.map((w) => w.cause ?? 'none'))].join(', ');

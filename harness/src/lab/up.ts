@@ -177,7 +177,14 @@ async function onlineApps(lab: Lab): Promise<AppImage[]> {
   return out;
 }
 
-export async function labUp(lab: Lab, opts: UpOptions = {}): Promise<{ complete: boolean }> {
+/** What a scenario needs from lab:up: whether the add-ons are in, and the image refs the nodes hold. */
+export interface LabUp {
+  complete: boolean;
+  /** echo and harness image refs as loaded into the nodes (kind skips a second tag of a loaded image). */
+  images: Record<string, string>;
+}
+
+export async function labUp(lab: Lab, opts: UpOptions = {}): Promise<LabUp> {
   const t0 = performance.now();
   checkCgroups();
   await ensureEngine(lab);
@@ -206,5 +213,5 @@ export async function labUp(lab: Lab, opts: UpOptions = {}): Promise<{ complete:
   const total = (performance.now() - t0) / 1000;
   const du = await execa("du", ["-sh", lab.cache], { reject: false });
   lab.out(`lab:up done in ${total.toFixed(1)}s; cache ${String(du.stdout).split("\t")[0]} at ${lab.cache}`);
-  return { complete: addons };
+  return { complete: addons, images: Object.fromEntries(apps.map((a) => [a.name, a.ref])) };
 }

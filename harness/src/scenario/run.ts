@@ -36,8 +36,10 @@ export interface ScenarioRunOptions {
   signal?: AbortSignal;
   /** Keep the namespace after the run (for debugging). */
   keep?: boolean;
-  /** Do not run `lab:up` first (the caller knows the lab is up: the e2e tests). */
+  /** Do not run `lab:up` first (the caller knows the lab is up: the e2e tests); pass its image refs then. */
   skipLabUp?: boolean;
+  /** Image refs lab:up loaded into the nodes, by app name (echo, harness). */
+  labImages?: Record<string, string>;
   /** The in-cluster loader's image (the lab loads lossless/harness:dev). */
   harnessImage?: string;
   log?: (line: string) => void;
@@ -96,16 +98,20 @@ const ROLLOUT_TIMEOUT_MS = 300_000;
 export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   const log = o.log ?? ((l: string) => console.error(l));
   const s = await loadScenario(o.file, o.variant);
+  let images = o.labImages ?? {};
   if (s.cluster === 'lab' && !o.skipLabUp) {
     // Idempotent: reuses a running cluster, rebuilds and reloads the echo/harness images when their code changed.
     const t = Date.now();
     try {
-      await labUp(createLab((l) => log(`lab: ${l}`)));
+      images = (await labUp(createLab((l) => log(`lab: ${l}`)))).images;
     } catch (e) {
       throw new RunEnvironmentError(`the lab is not up: ${(e as Error).message}`);
     }
     log(`lab ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
+  // The lab's images are loaded under their content tag; the scenario's default names the :dev tag.
+  if (s.workload.image === 'lossless/echo:dev' && images.echo) s.workload.image = images.echo;
+  const harnessImage = o.harnessImage ?? images.harness ?? 'lossless/harness:dev';
   const k = connect(s.cluster);
   const runId = runFolderName(new Date(), s.name);
   const dir = join(o.resultsDir ?? DEFAULT_RESULTS, runId);
@@ -196,7 +202,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
     const maxDurationMs = 3_600_000;
     if (targets.inCluster && !interrupted()) {
       loader = new InClusterLoader(k, k.kc, {
-        namespace: s.namespace, image: o.harnessImage ?? 'lossless/harness:dev', url: targets.inCluster.url, runId, qps: s.load.qps,
+        namespace: s.namespace, image: harnessImage, url: targets.inCluster.url, runId, qps: s.load.qps,
         connections: s.load.connections, keepalive: s.load.keepalive, timeoutMs: s.load.timeout, arrivals: s.load.arrivals, maxDurationMs,
         ...(s.load.maxInFlight !== undefined ? { maxInFlight: s.load.maxInFlight } : {}),
       }, clock, onRecord, log);
