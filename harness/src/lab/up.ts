@@ -112,7 +112,10 @@ async function ensureCluster(lab: Lab, image: string | undefined): Promise<void>
 
 async function loadImages(lab: Lab, images: readonly AppImage[]): Promise<void> {
   await step(lab, "load echo and harness images", async (r) => {
-    for (const img of images) await r.run(kindBinary(lab), ["load", "docker-image", "--name", CLUSTER_NAME, img.ref]);
+    // workers only: the control-plane's taint keeps these pods off it, and each node costs a full import
+    const workers = (await nodeContainers()).filter((n) => n.role === "worker").map((n) => n.name);
+    const nodes = workers.length > 0 ? ["--nodes", workers.join(",")] : [];
+    await r.run(kindBinary(lab), ["load", "docker-image", "--name", CLUSTER_NAME, ...nodes, ...images.map((i) => i.ref)]);
   });
 }
 
