@@ -24,6 +24,7 @@ const optionsHelp = `  --variant NAME          the variant to run (default: the 
   --max-window D          budget: the longest loss window on any path, e.g. 500ms or 2s
   --results DIR           parent of the run folders (default results/)
   --keep                  keep the scenario's namespace after the run (for debugging)
+  --no-lab-up             use the running lab as it is (no lab:up first; e.g. from docker-compose.yml)
 exit: 0 within budget (or as the variant expects), 1 budget breached, 2 bad input, 3 cluster or environment failed`;
 
 const OPTIONS = {
@@ -34,6 +35,7 @@ const OPTIONS = {
   'max-window': { type: 'string' },
   results: { type: 'string' },
   keep: { type: 'boolean' },
+  'no-lab-up': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -80,7 +82,7 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
       for (let i = 1; i <= repeat && !ac.signal.aborted; i++) {
         if (variants.length > 1 || repeat > 1) io.stderr.write(`== ${first.name} variant ${variant}, run ${i}/${repeat}\n`);
         const run: ScenarioRun = await runScenario({
-          file, variant, signal: ac.signal, keep: v.keep === true, log: (l) => io.stderr.write(`${l}\n`),
+          file, variant, signal: ac.signal, keep: v.keep === true, skipLabUp: v['no-lab-up'] === true, log: (l) => io.stderr.write(`${l}\n`),
           ...(v.results !== undefined ? { resultsDir: v.results } : {}),
         });
         const done = await finishRun(run, budgets);

@@ -158,11 +158,16 @@ async function installAddons(lab: Lab, source: Source): Promise<boolean> {
 
 export const ECHO_NAMESPACE = "lossless-lab";
 
-async function deployEcho(lab: Lab, echo: AppImage): Promise<void> {
+/** Where lab:up records the image refs it loaded, for runs that reuse the lab without lab:up (compose). */
+export const IMAGES_CONFIGMAP = "lossless-images";
+
+async function deployEcho(lab: Lab, echo: AppImage, apps: readonly AppImage[]): Promise<void> {
   await step(lab, "echo deployment", async (r) => {
     const yaml = readFileSync(join(lab.repo, "scripts/lab/manifests/echo.yaml"), "utf8").replaceAll("${IMAGE}", echo.ref);
     // the Ingress objects need the controllers' IngressClass only at routing time: apply everything
     r.note(await kubectl(lab, ["apply", "-f", "-"], yaml));
+    const images = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: IMAGES_CONFIGMAP, namespace: ECHO_NAMESPACE }, data: Object.fromEntries(apps.map((a) => [a.name, a.ref])) };
+    r.note(await kubectl(lab, ["apply", "-f", "-"], JSON.stringify(images)));
     r.note(await kubectl(lab, ["-n", ECHO_NAMESPACE, "rollout", "status", "deployment/echo", "--timeout=180s"]));
   });
 }
@@ -211,7 +216,7 @@ export async function labUp(lab: Lab, opts: UpOptions = {}): Promise<LabUp> {
   }
   await loadImages(lab, apps);
   // the echo first: it needs only the cluster, and stays usable (ClusterIP) when an add-on fails
-  await deployEcho(lab, apps.find((a) => a.name === "echo")!);
+  await deployEcho(lab, apps.find((a) => a.name === "echo")!, apps);
   const addons = await installAddons(lab, source);
   const total = (performance.now() - t0) / 1000;
   const du = await execa("du", ["-sh", lab.cache], { reject: false });

@@ -4,8 +4,19 @@
 
 import type { Route } from './manifest.ts';
 
-/** Host ports the lab maps to the ingress controllers (scripts/lab/kind.yaml). */
-export const INGRESS_HOST_PORTS = { nginx: 18080, traefik: 18081 } as const;
+/**
+ * Where the ingress controllers answer: the host ports the lab maps (scripts/lab/kind.yaml), or, from a
+ * container on the kind network (docker-compose.yml), the control-plane's NodePorts set by
+ * LOSSLESS_INGRESS_NGINX / LOSSLESS_INGRESS_TRAEFIK (host:port).
+ */
+export function ingressAddress(controller: 'nginx' | 'traefik', env: NodeJS.ProcessEnv = process.env): string {
+  const set = controller === 'nginx' ? env.LOSSLESS_INGRESS_NGINX : env.LOSSLESS_INGRESS_TRAEFIK;
+  if (set !== undefined && set !== '') {
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(set)) throw new Error(`LOSSLESS_INGRESS_${controller.toUpperCase()} '${set}': expected host:port, e.g. lossless-control-plane:30080`);
+    return set;
+  }
+  return controller === 'nginx' ? '127.0.0.1:18080' : '127.0.0.1:18081';
+}
 
 export interface HostTarget {
   path: string;
@@ -35,7 +46,7 @@ export async function resolveTargets(routes: readonly Route[], namespace: string
     } else {
       const controller = r.ingressClass === 'traefik' ? 'traefik' : 'nginx';
       const headers: Array<[string, string]> = r.host ? [['host', r.host]] : [];
-      out.host.push({ path: r.path, type: r.type, url: `http://127.0.0.1:${INGRESS_HOST_PORTS[controller]}/${r.path}`, headers });
+      out.host.push({ path: r.path, type: r.type, url: `http://${ingressAddress(controller)}/${r.path}`, headers });
     }
   }
   return out;

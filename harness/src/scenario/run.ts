@@ -25,7 +25,7 @@ import { PodLogs } from './podlogs.ts';
 import { InClusterLoader, type LoaderResult } from './incluster.ts';
 import { probeTargets } from './probe.ts';
 import { IngressLogs } from './ingresslogs.ts';
-import { labUp } from '../lab/up.ts';
+import { ECHO_NAMESPACE, IMAGES_CONFIGMAP, labUp } from '../lab/up.ts';
 import { createLab } from '../lab/context.ts';
 
 export interface ScenarioRunOptions {
@@ -95,6 +95,16 @@ export class RunEnvironmentError extends Error {
 
 const ROLLOUT_TIMEOUT_MS = 300_000;
 
+/** The image refs a past lab:up recorded in the cluster (a run that skips lab:up, e.g. from compose). */
+async function labImagesOf(k: Kube): Promise<Record<string, string>> {
+  try {
+    const cm = await k.core.readNamespacedConfigMap({ name: IMAGES_CONFIGMAP, namespace: ECHO_NAMESPACE });
+    return cm.data ?? {};
+  } catch {
+    return {};
+  }
+}
+
 export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   const log = o.log ?? ((l: string) => console.error(l));
   const s = await loadScenario(o.file, o.variant);
@@ -109,10 +119,11 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
     }
     log(`lab ready in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
+  const k = connect(s.cluster);
+  if (s.cluster === 'lab' && Object.keys(images).length === 0) images = await labImagesOf(k);
   // The lab's images are loaded under their content tag; the scenario's default names the :dev tag.
   if (s.workload.image === 'lossless/echo:dev' && images.echo) s.workload.image = images.echo;
   const harnessImage = o.harnessImage ?? images.harness ?? 'lossless/harness:dev';
-  const k = connect(s.cluster);
   const runId = runFolderName(new Date(), s.name);
   const dir = join(o.resultsDir ?? DEFAULT_RESULTS, runId);
   try {

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ingressAddress, pathOfTarget, resolveTargets } from './paths.ts';
+import type { Route } from './manifest.ts';
+
+const routes: Route[] = [
+  { path: 'lb', type: 'lb', service: 'echo-lb', port: 80 },
+  { path: 'ing', type: 'ingress', service: 'echo-ing', ingress: 'echo-ing', ingressClass: 'nginx', host: 'ing.ns.lossless.test', port: 80 },
+  { path: 'tr', type: 'ingress', service: 'echo-tr', ingress: 'echo-tr', ingressClass: 'traefik', host: 'tr.ns.lossless.test', port: 80 },
+  { path: 'cip', type: 'clusterip', service: 'echo-cip', port: 80 },
+];
+
+test('each path resolves to its own URL; ingress paths carry their Host; the ClusterIP path is driven in the cluster', async () => {
+  const t = await resolveTargets(routes, 'ns', async (svc) => (svc === 'echo-lb' ? '172.18.255.200' : 'x'));
+  assert.deepEqual(t.host.map((h) => [h.path, h.url, h.headers]), [
+    ['lb', 'http://172.18.255.200:80/lb', []],
+    ['ing', 'http://127.0.0.1:18080/ing', [['host', 'ing.ns.lossless.test']]],
+    ['tr', 'http://127.0.0.1:18081/tr', [['host', 'tr.ns.lossless.test']]],
+  ]);
+  assert.deepEqual(t.inCluster, { path: 'cip', url: 'http://echo-cip.ns.svc.cluster.local:80/cip' });
+  assert.equal(pathOfTarget(t, 'http://127.0.0.1:18081/tr'), 'tr');
+  assert.equal(pathOfTarget(t, 'http://echo-cip.ns.svc.cluster.local:80/cip'), 'cip');
+});
+
+test('ingress addresses can point at the NodePorts from a container on the kind network; bad values name the variable', () => {
+  assert.equal(ingressAddress('nginx', {}), '127.0.0.1:18080');
+  assert.equal(ingressAddress('traefik', { LOSSLESS_INGRESS_TRAEFIK: 'lossless-control-plane:30081' }), 'lossless-control-plane:30081');
+  assert.throws(() => ingressAddress('nginx', { LOSSLESS_INGRESS_NGINX: 'http://x' }), /LOSSLESS_INGRESS_NGINX 'http:\/\/x': expected host:port/);
+});
