@@ -172,3 +172,20 @@ test('every catalogue file resolves in every variant, cites a seed and has a nai
     assert.ok(naive.expect?.causes?.length, `${f}: the naive variant names its cause`);
   }
 });
+
+test('a native preStop sleep not shorter than the grace period is refused before deploying (the API server would 422)', () => {
+  const d = doc();
+  d.workload.preStop = { sleep: 8 };
+  d.workload.terminationGracePeriodSeconds = 4;
+  assert.match(issuesOf(d), /workload\.preStop\.sleep: got 8; allowed: less than terminationGracePeriodSeconds \(4\).*\{exec: 8\}/);
+  d.workload.preStop = { exec: 8 };
+  delete d.variants.fixed; // its native sleep 5 would now be refused too (grace 4)
+  d.variants.default = 'naive';
+  assert.equal(parse(d).workload.terminationGracePeriodSeconds, 4, 'exec sleep may outlast the grace period: that is the mechanism');
+  const v = doc();
+  v.variants.fixed.workload.terminationGracePeriodSeconds = 5; // the fixed variant's sleep 5 is not below it
+  assert.match(issuesOf(v, 'fixed'), /variants\.fixed\.\(merged\)\.workload\.preStop\.sleep: got 5/);
+  const x = doc();
+  x.workload.preStop = { exec: 3 }; // a variant switching exec -> sleep replaces the value, never merges both keys
+  assert.deepEqual(parse(x, 'fixed').workload.preStop, { sleep: 5 });
+});

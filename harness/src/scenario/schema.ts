@@ -192,6 +192,18 @@ export const scenarioFileSchema = z.strictObject({
   variants: z
     .looseObject({ default: z.string({ error: 'the name of the variant run when none is given' }) })
     .refine((v) => Object.keys(v).length > 1, { error: 'at least one variant block besides default' }),
+}).superRefine((f, ctx) => {
+  // The API server rejects a native sleep that is not shorter than the grace period (seen on the lab:
+  // 422 "must be non-negative and less than terminationGracePeriodSeconds"); say so before deploying.
+  const ps = f.workload.preStop;
+  if (ps !== 'none' && 'sleep' in ps && ps.sleep >= f.workload.terminationGracePeriodSeconds) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['workload', 'preStop', 'sleep'],
+      input: ps.sleep,
+      message: `less than terminationGracePeriodSeconds (${f.workload.terminationGracePeriodSeconds}): Kubernetes rejects a longer native sleep; to model a grace period shorter than preStop use {exec: ${ps.sleep}}`,
+    });
+  }
 });
 
 export type ScenarioFile = z.output<typeof scenarioFileSchema>;
@@ -286,11 +298,14 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** Deep merge of plain objects; arrays and scalars in `over` replace. */
+/** Fields whose value is one of several shapes: a variant's value replaces the base's, never merges into it. */
+const REPLACED = new Set(['preStop', 'readinessProbe']);
+
+/** Deep merge of plain objects; arrays, scalars and REPLACED fields in `over` replace. */
 function merge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
   const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = merge(base[k], v);
+  for (const [k, v] of Object.entries(over)) out[k] = REPLACED.has(k) ? v : merge(base[k], v);
   return out;
 }
 
@@ -351,8 +366,9 @@ export function resolveScenario(doc: unknown, file: string, variantName?: string
     }
     applied.set(name, v.data);
     // The merged result must be a valid scenario too (e.g. an override that empties a required field).
-    const mergedCheck = scenarioFileSchema.safeParse({ ...raw, ...(merge(rawBase, { workload: (block as Record<string, unknown>).workload, paths: (block as Record<string, unknown>).paths }) as object) });
-    if (!mergedCheck.success) issues.push(...toIssues(mergedCheck.error, doc, at.concat('(merged)')));
+    const mergedDoc = { ...raw, ...(merge(rawBase, { workload: (block as Record<string, unknown>).workload, paths: (block as Record<string, unknown>).paths }) as object) };
+    const mergedCheck = scenarioFileSchema.safeParse(mergedDoc);
+    if (!mergedCheck.success) issues.push(...toIssues(mergedCheck.error, mergedDoc, at.concat('(merged)')));
   }
   if (issues.length > 0) throw new ScenarioError(file, issues);
 
