@@ -74,6 +74,22 @@ export async function kubectl(lab: Lab, args: readonly string[], input?: string)
   return String(r.stdout);
 }
 
+/**
+ * Waits for every node to be Ready. A control plane that has just restarted (its containers came back
+ * with the Docker engine) refuses connections or answers Forbidden until its bootstrap RBAC is loaded
+ * (seen after a reboot of the engine): those answers are retried until the deadline, not taken as final.
+ */
 export async function waitNodesReady(lab: Lab, r: Runner, timeoutSeconds = 300): Promise<void> {
-  r.note(await kubectl(lab, ["wait", "--for=condition=Ready", "nodes", "--all", `--timeout=${timeoutSeconds}s`]));
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const left = Math.max(1, Math.round((deadline - Date.now()) / 1000));
+    try {
+      r.note(await kubectl(lab, ["wait", "--for=condition=Ready", "nodes", "--all", `--timeout=${left}s`]));
+      return;
+    } catch (e) {
+      if (Date.now() >= deadline) throw e;
+      r.note(`not yet: ${(e as Error).message.split("\n")[0]}`);
+      await new Promise((res) => setTimeout(res, 2000));
+    }
+  }
 }
