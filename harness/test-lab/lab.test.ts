@@ -3,46 +3,15 @@
 // to the kind network's addresses on this machine; every retry loop is bounded in count.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { request } from "node:http";
 import { createLab } from "../src/lab/context.ts";
 import { kubectl } from "../src/lab/cluster.ts";
+import { firstOk, sleep } from "./http.ts";
 import { ECHO_NAMESPACE } from "../src/lab/up.ts";
 
 const lab = createLab(() => {});
 const k = (args: string[], input?: string) => kubectl(lab, args, input);
 const HOST = "echo.lab.lossless.test";
 const NS = ECHO_NAMESPACE;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Answer { status: number; pod: string | undefined }
-
-function get(host: string, port: number, hostHeader?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: "/", headers: { ...(hostHeader ? { host: hostHeader } : {}), "x-lossless-seq": "1" }, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, pod: res.headers["x-lossless-pod"] as string | undefined }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-/** The first 200 within `tries` attempts a second apart (routes take a moment after a deploy). */
-async function firstOk(host: string, port: number, hostHeader?: string, tries = 60): Promise<Answer> {
-  let last: unknown;
-  for (let i = 0; i < tries; i++) {
-    try {
-      const a = await get(host, port, hostHeader);
-      if (a.status === 200) return a;
-      last = `HTTP ${a.status}`;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(1000);
-  }
-  throw new Error(`no 200 from ${host}:${port} (Host ${hostHeader ?? "-"}) in ${tries} tries; last: ${String(last)}`);
-}
 
 async function echoPods(): Promise<string[]> {
   const out = await k(["-n", NS, "get", "pods", "-l", "app=echo", "--field-selector=status.phase=Running", "-o", "jsonpath={.items[*].metadata.name}"]);
