@@ -5,33 +5,24 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestRecord } from '../record.ts';
 import { createPacer, type Arrivals } from '../schedule/pacer.ts';
-import { Sender } from '../send/sender.ts';
+import { Sender, type SenderConfig } from '../send/sender.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { createRunTimer, type RunTimer } from './clock.ts';
 import { SummaryReducer, type Summary } from './summary.ts';
 import { SecondMeter, type SecondStats } from './progress.ts';
 
-export interface LoadConfig {
-  targets: string[];
+/** What the sender needs (targets, sockets, request shape, run id) plus the schedule. */
+export interface LoadConfig extends Omit<SenderConfig, 'now' | 'onRecord'> {
   /** per target */
   qps: number;
   /** stop after this long (ms) ... */
   durationMs?: number;
   /** ... or after this many ticks (each tick sends one request to every target) */
   requests?: number;
-  connections: number;
-  keepalive: boolean;
-  timeoutMs: number;
-  method: string;
-  headers: Array<[string, string]>;
-  /** Extra headers per target (same index as targets), e.g. a Host header for an ingress route. */
-  targetHeaders?: Array<Array<[string, string]>>;
-  body?: Buffer;
   /** per target; a request beyond it is recorded as dropped */
   maxInFlight: number;
   arrivals: Arrivals;
   seed?: number;
-  runId: string;
   /**
    * Busy-wait (setImmediate) for sends due within 1.5 ms instead of sleeping on a timer, which
    * cannot wake sooner than 1 ms. Precise, but costs up to a core when the loop is otherwise idle,
