@@ -19,6 +19,8 @@ export interface EchoOptions extends Partial<EchoKnobs> {
   log?: (ev: EchoEvent) => void;
   /** [0,1) source for FAIL / DELAY percentages; default Math.random. */
   random?: () => number;
+  /** Tried first for every request (e.g. the registry provider's /offline); true = it answered. */
+  route?: (pathname: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface Echo {
@@ -42,6 +44,7 @@ export async function startEcho(opts: EchoOptions = {}): Promise<Echo> {
   const pod = opts.pod ?? 'echo';
   const log = opts.log ?? stdoutLog;
   const random = opts.random ?? Math.random;
+  const route = opts.route;
   const fail = opts.fail ?? [];
   const failSeqs = opts.failSeqs ?? [];
   const delays = opts.delay ?? [];
@@ -117,6 +120,7 @@ export async function startEcho(opts: EchoOptions = {}): Promise<Echo> {
     const query = q < 0 ? NO_QUERY : new URLSearchParams(raw.slice(q + 1));
     const seqHeader = req.headers['x-lossless-seq'];
     const seq = Array.isArray(seqHeader) ? seqHeader[0] : seqHeader;
+    if (route && route(pathname, query, req, res)) return;
     if (pathname === '/livez') return respond(res, 200, 'live\n', seq);
     if (pathname === '/readyz') return respond(res, ready && !terminating ? 200 : 503, ready && !terminating ? 'ready\n' : 'not ready\n', seq);
     inFlight++;

@@ -177,7 +177,7 @@ async function* watchStream(base: string, create: Record<string, unknown>, signa
   const reader = res.body.getReader();
   try {
     for (;;) {
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
         chunk = await reader.read();
       } catch (err) {
