@@ -123,6 +123,8 @@ export const LIFECYCLE_KINDS = [
   'registry-deregister',
   'registry-expire',
   'consumer-list',
+  'registry-disconnected', // the consumer lost its registry watch
+  'registry-resubscribed', // ... and listed and watched again
   // from the runner
   'rollout-start',
   'rollout-end',

@@ -14,7 +14,7 @@
 import { type Attribution, type Cause, isLost, type LifecycleEvent, type Outcome, type RequestRecord } from '../record.ts';
 import { describe } from './evidence.ts';
 import { correctSkew, estimateSkew, type NodeSkew, type SkewOptions } from './skew.ts';
-import { buildTimeline, deadFrom, endpointsAt, firstChangeAfter, type PodFacts, type Timeline } from './timeline.ts';
+import { buildTimeline, deadFrom, endpointsAt, firstChangeAfter, isProvider, type PodFacts, type Timeline } from './timeline.ts';
 
 export interface AttributeOptions {
   /** Failures further apart than this start a new window (ms). */
@@ -36,6 +36,9 @@ const S = 1e9;
 
 /** Most specific first: the first cause that fits a failure labels it. */
 const PRIORITY: Cause[] = [
+  'registry-provider-initialising',
+  'registry-stale-after-sigterm',
+  'consumer-cache-stale',
   'sigkill-in-flight',
   'persistent-connection-cut',
   'no-ready-endpoints',
@@ -104,7 +107,8 @@ export class RecordDigest {
   readonly accepted = new Map<string, number>();
 
   add(r: RequestRecord): void {
-    if (r.servedBy) this.accepted.set(r.servedBy, Math.max(this.accepted.get(r.servedBy) ?? -Infinity, r.sentAt));
+    // A gateway's 502/504 names the pod it failed to reach (the registry consumer does): not an answer.
+    if (r.servedBy && r.status !== 502 && r.status !== 504) this.accepted.set(r.servedBy, Math.max(this.accepted.get(r.servedBy) ?? -Infinity, r.sentAt));
     if (r.outcome === 'ok' && r.servedBy && r.remoteAddr && r.localPort !== undefined) {
       const key = `${r.target}|${r.remoteAddr}|${r.localPort}`;
       const h = this.conns.get(key) ?? [];
@@ -173,7 +177,50 @@ function ipOf(addr: string | undefined): string | undefined {
 
 
 
+/**
+ * A failure the registry consumer answered for a provider (servedBy = the provider it picked). The consumer
+ * routes by its own list, not by endpoints: what matters is when the registry and the consumer's list
+ * caught up with the provider, measured on the consumer's side.
+ */
+function judgeRegistry(r: RequestRecord, f: PodFacts): Fit[] {
+  const fits: Fit[] = [];
+  const add = (cause: Cause, anchors: Array<LifecycleEvent | undefined>, since: number) =>
+    fits.push({ cause, pods: [f.pod], since, anchors: anchors.filter((e): e is LifecycleEvent => e !== undefined) });
+  // The consumer picked the provider when the request reached it (about sentAt); the failure is reported
+  // at endAt (a refusal at once, a timeout after the consumer's upstream timeout).
+  const picked = r.sentAt;
+  const jitter = 0.05 * S;
+  const listenEv = f.events.find((e) => e.kind === 'listening');
+  const readyEv = f.events.find((e) => e.kind === 'ready');
+  const registeredBefore = f.registered !== undefined && f.registered <= picked + jitter;
+  // Registered (or listed) before the app listened or was ready.
+  if (registeredBefore || f.consumerAdded !== undefined) {
+    const serveAt = f.listening;
+    if (serveAt === undefined || picked < serveAt + jitter || (f.appReady !== undefined && picked < f.appReady)) {
+      add('registry-provider-initialising', [f.registeredEvent, listenEv ?? readyEv], f.registered ?? f.consumerAdded ?? 0);
+    } else if (f.warmupMs !== undefined && r.status !== 502 && picked < serveAt + f.warmupMs * MS) {
+      // Still cold (its WARMUP): a timeout or a queue-full answer, not a refusal.
+      add('registry-provider-initialising', [f.registeredEvent, listenEv], f.registered ?? serveAt);
+    }
+  }
+  const dead = deadFrom(f);
+  if (dead !== undefined && dead <= Math.max(r.sentAt, r.endAt) + jitter) {
+    if (f.registryGone === undefined || picked < f.registryGone) {
+      add('registry-stale-after-sigterm', [f.deletingEvent, f.sigtermEvent, f.registryGoneEvent], dead);
+    } else if (f.consumerDropped === undefined || picked < f.consumerDropped + jitter) {
+      add('consumer-cache-stale', [f.sigtermEvent ?? f.deletingEvent, f.registryGoneEvent, f.consumerDroppedEvent], f.registryGone);
+    }
+  }
+  return fits;
+}
+
 function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, o: ResolvedOptions): Fit[] {
+  const provider = r.servedBy !== undefined ? tl.pods.get(r.servedBy) : undefined;
+  if (provider && isProvider(provider)) {
+    const reg = judgeRegistry(r, provider);
+    reg.sort((a, b) => PRIORITY.indexOf(a.cause) - PRIORITY.indexOf(b.cause) || b.since - a.since);
+    return reg;
+  }
   const fits: Fit[] = [];
   // When the failure happened. A refusal, a reset before any response or a proxy's 5xx comes back at
   // once, so its end is when the pod was found gone: sentAt can be earlier than the real connect when

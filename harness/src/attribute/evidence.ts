@@ -138,6 +138,53 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
         : `make the readiness probe check the app's real readiness (it passed ${sec(gap)} before the app was ready)`;
       break;
     }
+    case 'registry-provider-initialising': {
+      const f = f0 as PodFacts;
+      const reg = f.registered;
+      const serve = f.appReady ?? f.listening;
+      const cold = f.warmupMs !== undefined && f.listening !== undefined && serve !== undefined && w.start >= serve;
+      if (reg !== undefined && f.listening !== undefined) lags.registeredToListeningMs = msOf(f.listening - reg);
+      if (reg !== undefined && f.appReady !== undefined) lags.registeredToReadyMs = msOf(f.appReady - reg);
+      if (cold && f.listening !== undefined) {
+        lags.uptimeAtFirstFailureMs = msOf(w.start - f.listening);
+        lags.uptimeAtLastFailureMs = msOf(lastSent - f.listening);
+        lags.warmupMs = f.warmupMs as number;
+        const adv = f.advertisedWarmupMs ?? 0;
+        text = `${lostN} lost over ${durMs} ms: provider ${f.pod} took a full share while still warming up (up ${lags.uptimeAtFirstFailureMs}-${lags.uptimeAtLastFailureMs} ms of its ${sec(f.warmupMs as number)} warm-up; it advertised ${adv > 0 ? sec(adv) : 'no'} warm-up to consumers)`;
+        fix = `advertise a warm-up >= ${withMargin(f.warmupMs as number, o.marginMs)} s (Dubbo \`warmup\`: consumers ramp its weight linearly with uptime): it failed requests until ${sec(lags.uptimeAtLastFailureMs)} after it started listening`;
+      } else {
+        const gap = lags.registeredToReadyMs ?? lags.registeredToListeningMs ?? durMs;
+        text = `${lostN} lost over ${durMs} ms: provider ${f.pod} was in the registry ${gap} ms before its app ${f.appReady !== undefined ? 'was ready' : 'listened'}`;
+        fix = `register only when the app is ready (registerAfter: ready, or a registration delay >= ${withMargin(Math.max(gap, 0), o.marginMs)} s, Dubbo \`delay\`): consumers called it ${sec(gap)} too early`;
+      }
+      break;
+    }
+    case 'registry-stale-after-sigterm': {
+      const f = f0 as PodFacts;
+      const sig = f.sigterm ?? deadFrom(f);
+      if (f.deleting !== undefined && sig !== undefined) lags.deletionToSigtermMs = msOf(sig - f.deleting);
+      if (sig !== undefined && f.registryGone !== undefined) lags.sigtermToRegistryRemovalMs = msOf(f.registryGone - sig);
+      if (f.registryGone !== undefined && f.consumerDropped !== undefined) lags.registryRemovalToConsumerDropMs = msOf(f.consumerDropped - f.registryGone);
+      if (sig !== undefined) lags.sigtermToLastFailureMs = msOf(lastSent - sig);
+      const how = f.registryGoneEvent?.kind === 'registry-expire' ? 'its lease expired' : 'it was deregistered';
+      const removal = lags.sigtermToRegistryRemovalMs !== undefined ? `${how} ${lags.sigtermToRegistryRemovalMs} ms after SIGTERM` : 'no registry removal seen';
+      text = `${lostN} lost over ${durMs} ms: provider ${f.pod} stopped (SIGTERM) while still registered; ${removal}${lags.registryRemovalToConsumerDropMs !== undefined ? `, the consumer dropped it ${lags.registryRemovalToConsumerDropMs} ms after that` : ''}`;
+      const wait = withMargin(Math.max(lags.registryRemovalToConsumerDropMs ?? 0, 0), o.marginMs);
+      fix = `deregister before stopping: preStop GET /offline, then wait >= ${wait} s for consumers to refresh (preStop {offline: ${Math.ceil(wait)}}): the registry kept the stopped provider ${lags.sigtermToRegistryRemovalMs !== undefined ? sec(lags.sigtermToRegistryRemovalMs) : 'until the run ended'}`;
+      break;
+    }
+    case 'consumer-cache-stale': {
+      const f = f0 as PodFacts;
+      const sig = f.sigterm ?? deadFrom(f);
+      if (f.registryGone !== undefined && f.consumerDropped !== undefined) lags.registryRemovalToConsumerDropMs = msOf(f.consumerDropped - f.registryGone);
+      if (f.registryGone !== undefined && sig !== undefined) lags.registryRemovalToSigtermMs = msOf(sig - f.registryGone);
+      if (f.registryGone !== undefined) lags.registryRemovalToLastFailureMs = msOf(lastSent - f.registryGone);
+      const refresh = String(f.consumerDroppedEvent?.detail?.reason ?? '');
+      const lag = lags.registryRemovalToConsumerDropMs ?? lags.registryRemovalToLastFailureMs ?? durMs;
+      text = `${lostN} lost over ${durMs} ms: the registry had removed provider ${f.pod}, but the consumer's list kept it ${lags.registryRemovalToConsumerDropMs !== undefined ? `${lags.registryRemovalToConsumerDropMs} ms longer (dropped on ${refresh || 'refresh'})` : 'until the run ended'}; the provider stopped ${lags.registryRemovalToSigtermMs !== undefined ? `${lags.registryRemovalToSigtermMs} ms after its removal` : 'before that'}`;
+      fix = `wait longer after deregistering: preStop {offline: ${Math.ceil(withMargin(lag, o.marginMs))}} (>= the consumer's refresh lag ${sec(lag)} + margin), or have consumers watch the registry instead of polling`;
+      break;
+    }
     default: {
       const outs = Object.entries(byOutcome).map(([k, v]) => `${v} ${k}`).join(', ');
       text = w.items.length === 0

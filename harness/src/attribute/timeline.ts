@@ -33,6 +33,25 @@ export interface PodFacts {
   gone?: number; // pod object deleted
   /** Latest send time of a request this pod answered (from the records, set by attribute()). */
   acceptedUntil?: number;
+  // ---- a registry provider (workloads/registry): set only for pods the registry path reaches ----
+  /** First registration the registry showed (the consumer's registry watch), else the provider's own line. */
+  registered?: number;
+  registeredEvent?: LifecycleEvent;
+  /** Cold period the app logged on listening (WARMUP), and the warm-up it advertised to consumers. */
+  warmupMs?: number;
+  advertisedWarmupMs?: number;
+  /** First removal from the registry after it stopped (deleted by /offline, or its lease expired). */
+  registryGone?: number;
+  registryGoneEvent?: LifecycleEvent;
+  /** First time a consumer's routing list held it, and first time one dropped it again. */
+  consumerAdded?: number;
+  consumerDropped?: number;
+  consumerDroppedEvent?: LifecycleEvent;
+}
+
+/** A pod the registry path reaches: attribution judges it by the registry's timeline, not by endpoints. */
+export function isProvider(f: PodFacts): boolean {
+  return f.registered !== undefined || f.consumerAdded !== undefined;
 }
 
 export interface EndpointPoint {
@@ -86,6 +105,17 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     }
     if (e.kind === 'ingress-reload' || e.kind === 'ingress-upstreams') routingChanges.push(e);
     if (e.kind === 'lb-announce') announces.push(e);
+    if (e.kind === 'consumer-list') {
+      // a list change names the providers it added and removed: those are facts about them
+      for (const p of providerNames(e.detail?.added)) facts(p).consumerAdded ??= e.at;
+      for (const p of providerNames(e.detail?.removed)) {
+        const f = facts(p);
+        if (f.consumerDropped === undefined) {
+          f.consumerDropped = e.at;
+          f.consumerDroppedEvent = e;
+        }
+      }
+    }
     if (!e.pod || e.source === 'ingress') continue;
     const f = facts(e.pod);
     f.events.push(e);
@@ -141,7 +171,23 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
       case 'pod-gone':
         f.gone ??= e.at;
         break;
+      case 'registry-register':
+        // the registry's own view (source registry) is what consumers act on: it wins over the provider's line
+        if (f.registered === undefined || (e.source === 'registry' && f.registeredEvent?.source !== 'registry' && f.registryGone === undefined)) {
+          f.registered = e.at;
+          f.registeredEvent = e;
+        }
+        if (e.detail?.warmupMs !== undefined) f.advertisedWarmupMs = Number(e.detail.warmupMs);
+        break;
+      case 'registry-deregister':
+      case 'registry-expire':
+        if (f.registryGone === undefined || (e.source === 'registry' && f.registryGoneEvent?.source !== 'registry')) {
+          f.registryGone = e.at;
+          f.registryGoneEvent = e;
+        }
+        break;
     }
+    if (e.kind === 'listening' && e.detail?.warmupMs !== undefined) f.warmupMs = Number(e.detail.warmupMs);
   }
   // A SIGKILL the watch did not report (the pod object went away before its terminated status was
   // seen): the app logged SIGTERM but never its exit, and the pod ended at its grace deadline. The kill
@@ -214,6 +260,10 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     noUsable: zeros.usable.finish(),
     hasPodLogs: [...pods.values()].some((p) => p.hasLogs),
   };
+}
+
+function providerNames(v: string | number | boolean | undefined): string[] {
+  return typeof v === 'string' && v !== '' ? v.split(',') : [];
 }
 
 /** Intervals where a condition that once held stopped holding. */

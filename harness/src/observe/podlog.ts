@@ -17,6 +17,9 @@ const ECHO_EVENTS: Record<string, LifecycleKind> = {
   sigterm: 'sigterm',
   'last-request': 'last-request',
   exit: 'exit',
+  // a registry provider's own view of its registration (workloads/registry/provider.ts)
+  registered: 'registry-register',
+  deregistered: 'registry-deregister',
 };
 
 /**

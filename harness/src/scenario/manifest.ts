@@ -4,6 +4,7 @@
 
 import type { V1Container, V1Deployment, V1EnvVar, V1Ingress, V1Service } from '@kubernetes/client-node';
 import type { PathSpec, Scenario } from './schema.ts';
+import { CONSUMER_NAME, consumerDeployment, consumerService, DEFAULT_REGISTRY_IMAGE, PROVIDER_ENTRY, providerEnv, registryDeployment, registryService } from './registry.ts';
 
 export const LABEL_APP = 'app.kubernetes.io/name';
 export const LABEL_SCENARIO = 'lossless.dev/scenario';
@@ -15,6 +16,8 @@ export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
 export interface Manifests {
   deployment: V1Deployment;
+  /** What the workload needs running first (the registry path: the registry, then the consumer), in order. */
+  support: Array<V1Deployment | V1Service>;
   services: V1Service[];
   ingresses: V1Ingress[];
   /** One entry per traffic path: the Service (and Ingress) it goes through and the Host to send. */
@@ -54,6 +57,8 @@ export function echoEnv(s: Scenario): V1EnvVar[] {
   if (e.onSigterm !== undefined) env.push({ name: 'ON_SIGTERM', value: e.onSigterm });
   if (e.fail !== undefined) env.push({ name: 'FAIL', value: e.fail });
   if (e.delay !== undefined) env.push({ name: 'DELAY', value: e.delay });
+  if (e.warmupRps !== undefined) env.push({ name: 'WARMUP_RPS', value: String(e.warmupRps) });
+  env.push(...providerEnv(s));
   for (const [name, value] of Object.entries(s.workload.env)) env.push({ name, value });
   return env;
 }
@@ -74,6 +79,8 @@ function container(s: Scenario, rollout: number): V1Container {
     ports: [{ name: 'http', containerPort: w.port, protocol: 'TCP' }],
     env,
   };
+  // A registry provider is the echo plus its registration (same image, another entry).
+  if (w.registry) c.command = ['node', PROVIDER_ENTRY];
   if (w.readinessProbe !== 'none') {
     const p = w.readinessProbe;
     c.readinessProbe = {
@@ -89,7 +96,9 @@ function container(s: Scenario, rollout: number): V1Container {
     c.lifecycle = {
       preStop: 'sleep' in w.preStop
         ? { sleep: { seconds: w.preStop.sleep } }
-        : { exec: { command: ['sleep', String(w.preStop.exec)] } },
+        : 'offline' in w.preStop
+          ? { httpGet: { path: `/offline?wait=${w.preStop.offline}s`, port: w.port } }
+          : { exec: { command: ['sleep', String(w.preStop.exec)] } },
     };
   }
   return c;
@@ -108,7 +117,7 @@ export function deploymentFor(s: Scenario, rollout = 0): V1Deployment {
     kind: 'Deployment',
     metadata: { name: w.name, namespace: s.namespace, labels: labels(s) },
     spec: {
-      replicas: w.replicas,
+      replicas: s.rollout.trigger === 'scale' && rollout > 0 ? (s.rollout.replicas as number) : w.replicas,
       selector: { matchLabels: { [LABEL_APP]: w.name } },
       strategy: {
         type: 'RollingUpdate',
@@ -152,8 +161,14 @@ function service(s: Scenario, name: string, path: string, extra: Partial<NonNull
   };
 }
 
+export interface ManifestImages {
+  /** The registry's image (etcd); the lab's is ETCD_IMAGE of scripts/lab/versions.env. */
+  registry?: string;
+}
+
 /** Every object of a scenario variant after `rollout` rollouts. Each path gets its own Service. */
-export function buildManifests(s: Scenario, rollout = 0): Manifests {
+export function buildManifests(s: Scenario, rollout = 0, images: ManifestImages = {}): Manifests {
+  const support: Array<V1Deployment | V1Service> = [];
   const services: V1Service[] = [];
   const ingresses: V1Ingress[] = [];
   const routes: Route[] = [];
@@ -165,6 +180,12 @@ export function buildManifests(s: Scenario, rollout = 0): Manifests {
     } else if (p.type === 'lb') {
       services.push(service(s, svcName, p.name, { type: 'LoadBalancer', externalTrafficPolicy: p.externalTrafficPolicy }));
       routes.push({ path: p.name, type: p.type, service: svcName, port: SERVICE_PORT });
+    } else if (p.type === 'registry') {
+      // The consumer keeps the image the scenario started with: only the providers roll.
+      const name = `${CONSUMER_NAME}-${p.name}`.slice(0, 63);
+      support.push(registryService(s), registryDeployment(s, images.registry ?? DEFAULT_REGISTRY_IMAGE), consumerDeployment(s, s.workload.image));
+      services.push(consumerService(s, name, p.name));
+      routes.push({ path: p.name, type: p.type, service: name, port: SERVICE_PORT });
     } else {
       // Traefik's switch to the ClusterIP lives on the Service; NGINX's on the Ingress.
       const svcAnnotations = p.controller === 'traefik' && p.upstream === 'cluster-ip'
@@ -193,5 +214,5 @@ export function buildManifests(s: Scenario, rollout = 0): Manifests {
       routes.push({ path: p.name, type: p.type, service: svcName, ingress: svcName, ingressClass: p.controller, host, port: SERVICE_PORT });
     }
   }
-  return { deployment: deploymentFor(s, rollout), services, ingresses, routes };
+  return { deployment: deploymentFor(s, rollout), support, services, ingresses, routes };
 }

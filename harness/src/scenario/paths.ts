@@ -40,7 +40,8 @@ export async function resolveTargets(routes: readonly Route[], namespace: string
   for (const r of routes) {
     if (r.type === 'clusterip') {
       out.inCluster = { path: r.path, url: `http://${r.service}.${namespace}.svc.cluster.local:${r.port}/${r.path}` };
-    } else if (r.type === 'lb') {
+    } else if (r.type === 'lb' || r.type === 'registry') {
+      // the registry path enters through the consumer's LoadBalancer Service
       const addr = await lbAddress(r.service);
       out.host.push({ path: r.path, type: r.type, url: `http://${addr}:${r.port}/${r.path}`, headers: [] });
     } else {

@@ -27,6 +27,8 @@ import { probeTargets } from './probe.ts';
 import { IngressLogs } from './ingresslogs.ts';
 import { ECHO_NAMESPACE, IMAGES_CONFIGMAP, labUp } from '../lab/up.ts';
 import { createLab } from '../lab/context.ts';
+import { ConsumerLogs } from './consumerlogs.ts';
+import { CONSUMER_NAME, REGISTRY_NAME, labRegistryImage } from './registry.ts';
 
 export interface ScenarioRunOptions {
   file: string;
@@ -170,6 +172,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   const interrupted = () => o.signal?.aborted === true;
   let watch: ClusterWatch | undefined;
   let ingressLogs: IngressLogs | undefined;
+  let consumerLogs: ConsumerLogs | undefined;
   let loader: InClusterLoader | undefined;
   let loaderResult: LoaderResult | undefined;
   let hostLoad: ReturnType<typeof runLoad> | undefined;
@@ -179,10 +182,16 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
 
   try {
     await ensureNamespace(k, s.namespace, labels);
-    const m = buildManifests(s, 0);
+    const m = buildManifests(s, 0, s.cluster === 'lab' ? { registry: labRegistryImage() } : {});
+    if (m.support.length > 0) {
+      // The registry must answer before a provider registers or the consumer lists.
+      for (const obj of m.support) await apply(k, obj as KubernetesObject);
+      await waitRollout(k, s.namespace, REGISTRY_NAME, ROLLOUT_TIMEOUT_MS, o.signal);
+      log(`registry ready`);
+    }
     const objects: KubernetesObject[] = [...m.services, ...m.ingresses, m.deployment] as KubernetesObject[];
     for (const obj of objects) await apply(k, obj);
-    log(`applied ${objects.length} objects; waiting for ${s.workload.replicas} replica(s)`);
+    log(`applied ${objects.length + m.support.length} objects; waiting for ${s.workload.replicas} replica(s)`);
 
     watch = await watchCluster({
       kubeConfig: k.kc, namespace: s.namespace, clock, now: clock.now, onEvent: emit, labelSelector: `${LABEL_APP}=${s.workload.name}`,
@@ -205,11 +214,21 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
     }
 
     await waitRollout(k, s.namespace, s.workload.name, ROLLOUT_TIMEOUT_MS, o.signal);
+    if (s.consumer) {
+      await waitRollout(k, s.namespace, CONSUMER_NAME, ROLLOUT_TIMEOUT_MS, o.signal);
+      // The consumer is not rolled and not watched: its lines (list changes, registry changes) are followed directly.
+      consumerLogs = new ConsumerLogs(k, s.namespace, clock, emit, warn);
+      await consumerLogs.start();
+    }
     targets = await resolveTargets(m.routes, s.namespace, (svc) => waitLoadBalancerIP(k, s.namespace, svc, 120_000, o.signal));
     // Routing must answer before the measurement starts: a path that never answers is an environment problem.
     await probeTargets(targets.host, 90_000, o.signal);
     log(`paths: ${[...targets.host.map((t) => `${t.path} ${t.url}`), ...(targets.inCluster ? [`${targets.inCluster.path} ${targets.inCluster.url} (in cluster)`] : [])].join('; ')}`);
 
+    if (s.load.startAfter > 0) {
+      log(`waiting ${s.load.startAfter / 1000} s before the load (load.startAfter)`);
+      await pause(s.load.startAfter, o.signal);
+    }
     const maxDurationMs = 3_600_000;
     if (targets.inCluster && !interrupted()) {
       loader = new InClusterLoader(k, k.kc, {
@@ -267,6 +286,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   // Give terminating pods' last log lines (exit) a moment to arrive before the streams close.
   await podLogs?.stop(3000);
   await ingressLogs?.stop();
+  await consumerLogs?.stop();
   await watch?.stop();
   for (const e of derivePreStop(events)) emit(e);
   timeline.close();

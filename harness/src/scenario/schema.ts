@@ -62,8 +62,10 @@ const preStop = z.union(
     z.literal('none'),
     z.strictObject({ sleep: seconds }), // native lifecycle.preStop.sleep.seconds
     z.strictObject({ exec: seconds }), // exec ["sleep", N]: the image needs a sleep binary
+    // httpGet /offline?wait=Ns: a registry provider deregisters, then holds the hook N s while consumers refresh
+    z.strictObject({ offline: seconds }),
   ],
-  { error: 'none, {sleep: <seconds>} (native sleep action) or {exec: <seconds>} (exec sleep)' },
+  { error: 'none, {sleep: <seconds>} (native sleep action), {exec: <seconds>} (exec sleep) or {offline: <seconds>} (registry provider: deregister, then wait)' },
 );
 
 const echoKnobs = z.strictObject({
@@ -71,6 +73,8 @@ const echoKnobs = z.strictObject({
   readyDelay: duration.optional(), // READY_DELAY: /readyz answers 503 until then
   warmup: duration.optional(), // WARMUP + WARMUP_DELAY: extra latency falling to 0
   warmupDelay: duration.optional(),
+  // WARMUP_RPS: a cold app's capacity, growing linearly over WARMUP to this many requests/s; the excess queues
+  warmupRps: z.number({ error: 'requests per second > 0' }).positive({ error: 'requests per second > 0' }).optional(),
   onSigterm: z
     .string()
     .regex(ON_SIGTERM_RE, { error: 'exit, graceful or drain:<seconds>' })
@@ -87,6 +91,16 @@ const placement = z.strictObject({
   mode: z.enum(['required', 'preferred']).default('preferred'),
 });
 
+/** A registry provider (workloads/registry): how the echo registers itself in the scenario's registry. */
+const providerRegistration = z.strictObject({
+  registerAfter: z.enum(['start', 'listening', 'ready']).default('ready'), // REGISTER_AFTER
+  registerDelay: duration.prefault('0ms'), // REGISTER_DELAY, Dubbo's `delay`
+  leaseTTL: z.number({ error: 'whole seconds >= 2' }).int().min(2).default(10), // LEASE_TTL
+  weight: z.number().int().min(1).max(10_000).default(100), // WEIGHT
+  warmup: duration.prefault('0ms'), // WEIGHT_WARMUP: advertised to consumers, Dubbo's `warmup`
+  deregisterOnSigterm: z.boolean().default(false), // DEREGISTER_ON_SIGTERM
+});
+
 const workload = z.strictObject({
   name: z.string().regex(/^[a-z]([-a-z0-9]{0,40}[a-z0-9])?$/, { error: 'a DNS label (lower case, digits, -)' }).default('echo'),
   image: z.string().min(1).default('lossless/echo:dev'),
@@ -99,6 +113,17 @@ const workload = z.strictObject({
   echo: echoKnobs.default({}),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
   placement: placement.optional(),
+  /** Present: the pods are registry providers (the `registry` path reaches them through a consumer). */
+  registry: providerRegistration.optional(),
+});
+
+/** The consumer the `registry` path drives (workloads/registry/consumer.ts). */
+const consumer = z.strictObject({
+  refresh: z.enum(['watch', 'poll']).default('watch'), // REFRESH
+  pollInterval: duration.prefault('5s'), // POLL_INTERVAL
+  upstreamTimeout: duration.prefault('3s'), // UPSTREAM_TIMEOUT
+  emptyProtection: z.boolean().default(true), // EMPTY_PROTECTION
+  retries: z.number().int().min(0).max(5).default(0), // RETRIES: failover to another provider
 });
 
 // ---- traffic paths ----
@@ -113,8 +138,10 @@ const ingressPath = z.strictObject({
   upstream: z.enum(['pod-ip', 'cluster-ip']),
 });
 const clusterIpPath = z.strictObject({ type: z.literal('clusterip') });
-const path = z.discriminatedUnion('type', [lbPath, ingressPath, clusterIpPath], {
-  error: 'a path with type lb, ingress or clusterip',
+// The microservice path: host -> the consumer's LoadBalancer Service -> a provider picked from the registry.
+const registryPath = z.strictObject({ type: z.literal('registry') });
+const path = z.discriminatedUnion('type', [lbPath, ingressPath, clusterIpPath, registryPath], {
+  error: 'a path with type lb, ingress, clusterip or registry',
 });
 
 const pathName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'a short lower-case name (a-z, 0-9, -)' });
@@ -128,16 +155,19 @@ const load = z.strictObject({
   timeout: duration.prefault('5s'),
   arrivals: z.enum(['uniform', 'poisson']).default('uniform'),
   maxInFlight: z.number().int().min(1).optional(),
+  // Wait this long after the workload is ready before sending (pods with a cold period warm up first).
+  startAfter: duration.prefault('0ms'),
 });
 
 const rollout = z.strictObject({
-  trigger: z.enum(['restart', 'image', 'env']),
+  trigger: z.enum(['restart', 'image', 'env', 'scale']),
   count: z.number().int().min(1).default(1),
   after: duration.prefault('10s'), // from load start to the first rollout
   interval: duration.prefault('5s'), // from one rollout's end to the next one's start
   coolDown: duration.prefault('10s'), // load keeps running after the last rollout ends
   image: z.string().min(1).optional(), // trigger image: alternates between workload.image and this
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name' }), z.string()).optional(), // trigger env: applied on top of a counter variable
+  replicas: z.number().int().min(0).optional(), // trigger scale: the replica count each rollout sets (a scale-out shows warm-up)
 });
 
 const budgets = z.strictObject({
@@ -155,6 +185,7 @@ const expectation = z.strictObject({
 
 const workloadOverride = workload.partial().extend({
   echo: echoKnobs.optional(),
+  registry: providerRegistration.partial().optional(),
   strategy: z.strictObject({ maxSurge: intOrPercent.optional(), maxUnavailable: intOrPercent.optional() }).optional(),
 });
 const pathOverride = z.strictObject({
@@ -165,6 +196,7 @@ const variant = z.strictObject({
   description: z.string().optional(),
   workload: workloadOverride.optional(),
   paths: z.record(pathName, pathOverride).optional(),
+  consumer: consumer.partial().optional(),
   budgets: budgets.optional(),
   expect: expectation.optional(),
 });
@@ -185,6 +217,7 @@ export const scenarioFileSchema = z.strictObject({
   namespace: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/).optional(),
   workload,
   paths: z.record(pathName, path).refine((p) => Object.keys(p).length > 0, { error: 'at least one path' }),
+  consumer: consumer.optional(),
   load,
   rollout,
   budgets: budgets.default({}),
@@ -204,6 +237,28 @@ export const scenarioFileSchema = z.strictObject({
       message: `less than terminationGracePeriodSeconds (${f.workload.terminationGracePeriodSeconds}): Kubernetes rejects a longer native sleep; to model a grace period shorter than preStop use {exec: ${ps.sleep}}`,
     });
   }
+  const registryPaths = Object.entries(f.paths).filter(([, p]) => p.type === 'registry');
+  if (registryPaths.length > 0 && f.workload.registry === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['workload', 'registry'], input: undefined, message: `a registry block ({registerAfter, registerDelay, leaseTTL, weight, warmup}): path ${registryPaths[0]![0]} is type registry, so the pods must register` });
+  }
+  if (registryPaths.length > 1) {
+    ctx.addIssue({ code: 'custom', path: ['paths', registryPaths[1]![0]], input: registryPaths[1]![1], message: 'one registry path per scenario (one consumer)' });
+  }
+  if (f.workload.registry !== undefined && Object.values(f.paths).some((p) => p.type !== 'registry')) {
+    ctx.addIssue({ code: 'custom', path: ['paths'], input: Object.keys(f.paths), message: 'only registry paths: registry providers are reached through the consumer, not through Services' });
+  }
+  if (ps !== 'none' && 'offline' in ps && f.workload.registry === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['workload', 'preStop', 'offline'], input: ps.offline, message: 'a workload with a registry block: /offline is the provider\'s deregistration endpoint' });
+  }
+  if (ps !== 'none' && 'offline' in ps && ps.offline >= f.workload.terminationGracePeriodSeconds) {
+    ctx.addIssue({ code: 'custom', path: ['workload', 'preStop', 'offline'], input: ps.offline, message: `less than terminationGracePeriodSeconds (${f.workload.terminationGracePeriodSeconds}): the kubelet kills the pod at the grace deadline` });
+  }
+  if (f.consumer !== undefined && registryPaths.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['consumer'], input: f.consumer, message: 'nothing: consumer configures the registry path, and no path has type registry' });
+  }
+  if (f.rollout.trigger === 'scale' && f.rollout.replicas === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['rollout', 'replicas'], input: undefined, message: 'the replica count each rollout sets (trigger: scale needs one)' });
+  }
 });
 
 export type ScenarioFile = z.output<typeof scenarioFileSchema>;
@@ -214,6 +269,8 @@ export type RolloutSpec = z.output<typeof rollout>;
 export type Budgets = z.output<typeof budgets>;
 export type Expectation = z.output<typeof expectation>;
 export type PreStop = Workload['preStop'];
+export type ConsumerSpec = z.output<typeof consumer>;
+export type ProviderRegistration = z.output<typeof providerRegistration>;
 export type ReadinessProbe = Workload['readinessProbe'];
 
 /** A scenario with one variant applied: what the runner deploys and measures. */
@@ -229,6 +286,8 @@ export interface Scenario {
   variantDescription?: string;
   workload: Workload;
   paths: Array<PathSpec & { name: string }>;
+  /** The registry path's consumer (defaults filled in) when a path has type registry. */
+  consumer?: ConsumerSpec;
   load: LoadSpec;
   rollout: RolloutSpec;
   budgets: Budgets;
@@ -300,12 +359,20 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /** Fields whose value is one of several shapes: a variant's value replaces the base's, never merges into it. */
 const REPLACED = new Set(['preStop', 'readinessProbe']);
+const CONSUMER_DEFAULTS = {};
 
 /** Deep merge of plain objects; arrays, scalars and REPLACED fields in `over` replace. */
 function merge(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) out[k] = REPLACED.has(k) ? v : merge(base[k], v);
+  return out;
+}
+
+/** The manifest fields of a variant block, as the merge takes them (absent keys stay absent). */
+function overrideOf(block: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['workload', 'paths', 'consumer']) if (block[k] !== undefined) out[k] = block[k];
   return out;
 }
 
@@ -325,7 +392,7 @@ export function resolveScenario(doc: unknown, file: string, variantName?: string
   if (!names.includes(base.variants.default)) {
     issues.push({ path: 'variants.default', value: base.variants.default, allowed: `one of the variant blocks: ${names.join(', ')}` });
   }
-  const rawBase = { workload: raw.workload, paths: raw.paths };
+  const rawBase = { workload: raw.workload, paths: raw.paths, consumer: raw.consumer };
   const applied = new Map<string, z.output<typeof variant>>();
   for (const name of names) {
     const block = rawVariants[name];
@@ -340,7 +407,7 @@ export function resolveScenario(doc: unknown, file: string, variantName?: string
         issues.push({
           path: [...at, key].join('.'),
           value: block[key],
-          allowed: `nothing: ${key} is shared by every variant (variants may change only workload, paths' externalTrafficPolicy/upstream, budgets and expect)`,
+          allowed: `nothing: ${key} is shared by every variant (variants may change only workload, paths' externalTrafficPolicy/upstream, consumer, budgets and expect)`,
         });
       }
     }
@@ -366,7 +433,7 @@ export function resolveScenario(doc: unknown, file: string, variantName?: string
     }
     applied.set(name, v.data);
     // The merged result must be a valid scenario too (e.g. an override that empties a required field).
-    const mergedDoc = { ...raw, ...(merge(rawBase, { workload: (block as Record<string, unknown>).workload, paths: (block as Record<string, unknown>).paths }) as object) };
+    const mergedDoc = { ...raw, ...(merge(rawBase, overrideOf(block)) as object) };
     const mergedCheck = scenarioFileSchema.safeParse(mergedDoc);
     if (!mergedCheck.success) issues.push(...toIssues(mergedCheck.error, mergedDoc, at.concat('(merged)')));
   }
@@ -380,7 +447,7 @@ export function resolveScenario(doc: unknown, file: string, variantName?: string
   const rawBlock = rawVariants[chosen] as Record<string, unknown>;
   const merged = scenarioFileSchema.parse({
     ...raw,
-    ...(merge(rawBase, { workload: rawBlock.workload, paths: rawBlock.paths }) as object),
+    ...(merge(rawBase, overrideOf(rawBlock)) as object),
   });
   const scenario: Scenario = {
     file,
@@ -398,6 +465,7 @@ export function resolveScenario(doc: unknown, file: string, variantName?: string
     budgets: { ...merged.budgets, ...(block.budgets ?? {}) },
   };
   if (block.description !== undefined) scenario.variantDescription = block.description;
+  if (scenario.paths.some((p) => p.type === 'registry')) scenario.consumer = merged.consumer ?? consumer.parse(CONSUMER_DEFAULTS);
   const expect = block.expect ?? merged.expect;
   if (expect !== undefined) scenario.expect = expect;
   if (merged.rollout.trigger === 'image' && merged.rollout.image === undefined) {
