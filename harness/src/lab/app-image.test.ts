@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { importClosure } from "./app-image.ts";
+import { appFiles, importClosure } from "./app-image.ts";
 
 test("the import closure follows relative imports (static, dynamic, side-effect) and ignores packages", () => {
   const repo = mkdtempSync(join(tmpdir(), "lossless-closure-"));
@@ -26,4 +26,16 @@ test("a relative import of a missing file is an error naming it", () => {
   const repo = mkdtempSync(join(tmpdir(), "lossless-closure-"));
   writeFileSync(join(repo, "main.ts"), 'import "./gone.ts";\n');
   assert.throws(() => importClosure(repo, "main.ts"), /gone\.ts is imported but does not exist/);
+});
+
+test("an app image with several entries carries the union of their closures, each file once", () => {
+  const repo = mkdtempSync(join(tmpdir(), "lossless-closure-"));
+  mkdirSync(join(repo, "workloads/echo"), { recursive: true });
+  mkdirSync(join(repo, "workloads/registry"), { recursive: true });
+  writeFileSync(join(repo, "workloads/echo/main.ts"), 'import "./echo.ts";\n');
+  writeFileSync(join(repo, "workloads/echo/echo.ts"), "");
+  writeFileSync(join(repo, "workloads/registry/provider.main.ts"), 'import "../echo/echo.ts";\nimport "./etcd.ts";\n');
+  writeFileSync(join(repo, "workloads/registry/etcd.ts"), "");
+  const files = appFiles(repo, { name: "echo", entry: "workloads/echo/main.ts", alsoEntries: ["workloads/registry/provider.main.ts"], packages: false });
+  assert.deepEqual(files, ["workloads/echo/echo.ts", "workloads/echo/main.ts", "workloads/registry/etcd.ts", "workloads/registry/provider.main.ts"]);
 });

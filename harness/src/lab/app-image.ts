@@ -11,17 +11,24 @@ export interface AppSpec {
   name: "echo" | "harness";
   /** Entry file, relative to the repository. */
   entry: string;
+  /** Other entries the image carries (run with `command: [node, <entry>]`): the registry provider and consumer. */
+  alsoEntries?: readonly string[];
   /** Copy production node_modules and tsx (the harness imports packages and loads subcommands by computed
    * paths, so it gets its whole source tree; the echo is node:http only and runs on Node's type stripping). */
   packages: boolean;
 }
 
-export const ECHO: AppSpec = { name: "echo", entry: "workloads/echo/main.ts", packages: false };
+export const ECHO: AppSpec = {
+  name: "echo",
+  entry: "workloads/echo/main.ts",
+  alsoEntries: ["workloads/registry/provider.main.ts", "workloads/registry/consumer.main.ts"],
+  packages: false,
+};
 export const HARNESS: AppSpec = { name: "harness", entry: "harness/src/cli.ts", packages: true };
 
 /** The files an app image carries: the entry's import closure, or for the harness its source tree. */
 export function appFiles(repo: string, spec: AppSpec): string[] {
-  if (!spec.packages) return importClosure(repo, spec.entry);
+  if (!spec.packages) return [...new Set([spec.entry, ...(spec.alsoEntries ?? [])].flatMap((e) => importClosure(repo, e)))].sort();
   const out: string[] = [];
   const walk = (rel: string) => {
     for (const name of readdirSync(join(repo, rel)).sort()) {
