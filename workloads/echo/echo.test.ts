@@ -34,6 +34,8 @@ test('knob parsing: values, and errors that name the variable', () => {
   assert.equal(k.pod, 'host-1');
   assert.equal(k.readyDelayMs, 2000);
   assert.equal(knobsFromEnv({ POD_NAME: 'p' }, 'h').pod, 'p');
+  assert.equal(knobsFromEnv({ WARMUP_RPS: '150' }, 'h').warmupRps, 150);
+  assert.throws(() => knobsFromEnv({ WARMUP_RPS: 'fast' }, 'h'), /WARMUP_RPS='fast'/);
 });
 
 test('answers with x-lossless-pod and the seq echoed; FAIL_SEQS fails exactly those seqs; query overrides', async () => {
@@ -100,6 +102,34 @@ test('READY_DELAY holds /readyz at 503; WARMUP adds latency that fades', async (
     await get(echo.port, '/', 2);
     assert.ok(Date.now() - late < early, 'latency fell after the warm-up');
   } finally {
+    await echo.stop();
+  }
+});
+
+test('WARMUP_RPS: a cold app queues a burst it cannot serve yet; warm, the same burst is quick', { timeout: 30_000 }, async () => {
+  const events: EchoEvent[] = [];
+  // capacity ramps from 1 req/s (5%) to 20 req/s over 2 s: 8 requests at once take over a second to clear
+  const echo = await startEcho({ warmupMs: 2000, warmupRps: 20, log: (e) => events.push(e) });
+  const agent = new Agent({ connections: 16 });
+  try {
+    const listening = events.find((e) => e.event === 'listening');
+    assert.equal(listening?.warmupMs, 2000, 'the cold period is on the listening line');
+    assert.equal(listening?.warmupRps, 20);
+    const burst = async () => {
+      const t = Date.now();
+      const took = await Promise.all(Array.from({ length: 8 }, (_, i) => get(echo.port, '/', i, agent).then((r) => {
+        assert.equal(r.status, 200);
+        return Date.now() - t;
+      })));
+      return Math.max(...took);
+    };
+    const cold = await burst();
+    assert.ok(cold >= 900, `cold burst cleared in ${cold} ms; expected queueing over a second`);
+    await new Promise((r) => setTimeout(r, 2500)); // past the warm-up, queue drained
+    const warm = await burst();
+    assert.ok(warm < cold / 2, `warm burst took ${warm} ms vs ${cold} ms cold`);
+  } finally {
+    await agent.close();
     await echo.stop();
   }
 });

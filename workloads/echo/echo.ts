@@ -50,6 +50,20 @@ export async function startEcho(opts: EchoOptions = {}): Promise<Echo> {
   const delays = opts.delay ?? [];
   const warmupMs = opts.warmupMs ?? 0;
   const warmupDelayMs = opts.warmupDelayMs ?? 0;
+  const warmupRps = opts.warmupRps ?? 0;
+  // WARMUP_RPS: the cold app's service slots (a JIT-cold JVM, empty pools): capacity grows linearly with
+  // uptime to warmupRps over WARMUP (from 5% of it); a request waits for its slot, so an overloaded cold
+  // app answers later and later, as the seeds' "high RT or timeout".
+  let nextSlotAt = 0;
+  function queueDelay(now: number): number {
+    if (warmupMs <= 0 || warmupRps <= 0) return 0;
+    const up = now - listeningAt;
+    if (up >= warmupMs && nextSlotAt <= now) return 0;
+    const at = Math.max(now, nextSlotAt);
+    const rps = Math.max(warmupRps * Math.min(1, (at - listeningAt) / warmupMs), warmupRps * 0.05);
+    nextSlotAt = at + 1000 / rps;
+    return at - now;
+  }
   const onSigterm: SigtermMode = opts.onSigterm ?? { kind: 'graceful' };
   const emit = (event: EchoEvent['event'], extra: Record<string, string | number | boolean | null> = {}, at = Date.now()) =>
     log({ event, at, pod, ...extra });
@@ -95,6 +109,7 @@ export async function startEcho(opts: EchoOptions = {}): Promise<Echo> {
         u -= r.percent;
       }
     }
+    ms += queueDelay(Date.now());
     // warm-up: extra latency falling linearly from WARMUP_DELAY to 0 over WARMUP
     if (warmupMs > 0 && warmupDelayMs > 0) {
       const since = Date.now() - listeningAt;
@@ -152,7 +167,8 @@ export async function startEcho(opts: EchoOptions = {}): Promise<Echo> {
   });
   const port = (server.address() as AddressInfo).port;
   listeningAt = Date.now();
-  emit('listening', { port });
+  // the cold period goes on the timeline: attribution tells a cold app's timeouts from other ones
+  emit('listening', warmupMs > 0 ? { port, warmupMs, ...(warmupRps > 0 ? { warmupRps } : {}), ...(warmupDelayMs > 0 ? { warmupDelayMs } : {}) } : { port });
   const readyTimer = setTimeout(() => {
     ready = true;
     emit('ready');

@@ -14,6 +14,8 @@ export interface EchoKnobs {
   readyDelayMs: number;
   warmupMs: number;
   warmupDelayMs: number;
+  /** WARMUP_RPS: while warming up, capacity grows linearly to this many requests/s; the excess queues. 0 = off. */
+  warmupRps: number;
   fail: FailRule[];
   failSeqs: SeqRule[];
   delay: DelayRule[];
@@ -107,6 +109,14 @@ export function parseSigterm(value: string): SigtermMode {
   throw new KnobError(`ON_SIGTERM='${value}': expected exit, graceful or drain:<seconds>`);
 }
 
+/** WARMUP_RPS=`200`: requests per second a warm app serves (the cold one's capacity ramps up to it). */
+export function parseRps(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 0;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(n > 0)) throw new KnobError(`WARMUP_RPS='${value}': expected requests per second > 0, e.g. 200`);
+  return n;
+}
+
 export function knobsFromEnv(env: Record<string, string | undefined>, hostname: string): EchoKnobs {
   const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new KnobError(`PORT='${env.PORT}': expected 0-65535 (0 = any free port)`);
@@ -118,6 +128,7 @@ export function knobsFromEnv(env: Record<string, string | undefined>, hostname: 
     readyDelayMs: d('READY_DELAY'),
     warmupMs: d('WARMUP'),
     warmupDelayMs: d('WARMUP_DELAY'),
+    warmupRps: parseRps(env.WARMUP_RPS),
     fail: parseFail(env.FAIL ?? ''),
     failSeqs: parseFailSeqs(env.FAIL_SEQS ?? ''),
     delay: parseDelay(env.DELAY ?? ''),
