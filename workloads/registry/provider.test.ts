@@ -179,3 +179,16 @@ test('as a process: DEREGISTER_ON_SIGTERM deletes before echo shuts down; withou
   assert.equal(await bad.exited, 2);
   assert.match(bad.stderr(), /WEIGHT='0': expected an integer 1-10000/);
 });
+
+test('SIGTERM before the registration moment: never registers, shutdown does not wait for it', async () => {
+  const lines = new Lines();
+  const etcd = createEtcd(fx.url);
+  const p = await startProvider({ pod: 'p-early', readyDelayMs: 60_000, registry: knobs({ deregisterOnSigterm: true }), log: lines.push, etcd });
+  const code = await Promise.race([p.sigterm(), new Promise((r) => setTimeout(() => r('hung'), 10_000))]);
+  assert.equal(code, 0);
+  assert.equal(lines.of('registered').length, 0);
+  assert.equal(lines.of('deregistered')[0]!.reason, 'sigterm');
+  assert.equal((await etcd.range('/test/svc/p-early')).kvs.length, 0);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(lines.of('registered').length, 0, 'the pending registration was cancelled');
+});

@@ -99,9 +99,11 @@ export async function startProvider(opts: ProviderOptions): Promise<RegistryProv
   }
 
   let loop: Promise<void> = Promise.resolve();
+  // a stop before the moment comes (SIGTERM during READY_DELAY: ready never fires) must end the wait too
+  const aborted = new Promise<void>((r) => stopAc.signal.addEventListener('abort', () => r(), { once: true }));
   const schedule = async () => {
-    if (reg.registerAfter === 'listening') await listening;
-    if (reg.registerAfter === 'ready') await ready;
+    if (reg.registerAfter === 'listening') await Promise.race([listening, aborted]);
+    if (reg.registerAfter === 'ready') await Promise.race([ready, aborted]);
     await sleep(reg.registerDelayMs, stopAc.signal);
     if (!stopAc.signal.aborted) await keepRegistered();
   };
