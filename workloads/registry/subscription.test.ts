@@ -146,3 +146,28 @@ test('registry pod replaced: the watch resubscribes, providers re-register, the 
     await p2.stop();
   }
 });
+
+test('poll: the registry away is one registry-disconnected; the next good poll is registry-resubscribed; the cache stays', async () => {
+  const prefix = `/sub-${++n}/svc/`;
+  const etcd = createEtcd(fx.url);
+  await etcd.put(`${prefix}a`, value('a'));
+  const lines = new Lines();
+  const sub = subscribe({ etcd, prefix, pod: 'c-p', log: lines.push, refresh: 'poll', pollIntervalMs: 200, emptyProtection: false });
+  try {
+    await sub.loaded;
+    await fx.kill();
+    const disc = await lines.wait('registry-disconnected');
+    assert.equal(disc.code, 'ECONNREFUSED');
+    await new Promise((r) => setTimeout(r, 1000)); // several failed polls
+    assert.equal(lines.of('registry-disconnected').length, 1);
+    assert.equal(podsOf(sub), 'a', 'a failed poll is not an empty list');
+    await fx.start();
+    await etcd.put(`${prefix}b`, value('b'));
+    const resub = await lines.wait('registry-resubscribed');
+    assert.ok(resub.providers === '' || resub.providers === 'b', `resubscribed with ${resub.providers}`); // a poll may land before the put
+    await until('list from the new registry', () => podsOf(sub) === 'b');
+    assert.equal(lines.of('consumer-list').at(-1)!.reason, 'poll');
+  } finally {
+    await sub.stop();
+  }
+});
