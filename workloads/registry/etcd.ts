@@ -1,7 +1,10 @@
 // A small etcd v3 client over its JSON gRPC gateway (HTTP/1.1 on the client port, base64 keys and values).
-// Runs in the echo image: global fetch and node:* only, erasable TypeScript (no node_modules there).
+// Runs in the echo image: global fetch (unary calls), node:http (watch) and node:* only, erasable TypeScript (no node_modules there).
 // Every failure is an EtcdError with a `code`: the socket's code (ECONNREFUSED, ECONNRESET, ...),
 // TIMEOUT, ABORTED, a gRPC status name (NOT_FOUND, ...), HTTP_<status>, BAD_RESPONSE, WATCH_ENDED.
+
+import { request as httpRequest } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 
 export class EtcdError extends Error {
   override name = 'EtcdError';
@@ -85,7 +88,7 @@ export function toEtcdError(err: unknown, what: string): EtcdError {
   const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string } };
   let code = e?.cause?.code ?? e?.code;
   if (e?.name === 'TimeoutError' || e?.cause?.name === 'TimeoutError') code = 'TIMEOUT';
-  else if (e?.name === 'AbortError' || e?.cause?.name === 'AbortError') code = 'ABORTED';
+  else if (e?.name === 'AbortError' || e?.cause?.name === 'AbortError' || code === 'ABORT_ERR') code = 'ABORTED';
   return new EtcdError(`${what}: ${(err as Error)?.message ?? String(err)}`, code ?? 'UNKNOWN');
 }
 
@@ -159,68 +162,67 @@ export function createEtcd(baseUrl: string, opts: { timeoutMs?: number } = {}): 
   };
 }
 
+// node:http rather than fetch: fetch's body timeout (300 s of silence) would break a quiet watch.
 async function* watchStream(base: string, create: Record<string, unknown>, signal: AbortSignal): AsyncGenerator<WatchMessage> {
-  let res: Response;
-  try {
-    res = await fetch(`${base}/v3/watch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ create_request: create }),
-      signal,
-    });
-  } catch (err) {
-    throw toEtcdError(err, 'etcd watch');
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = httpRequest(`${base}/v3/watch`, { method: 'POST', headers: { 'content-type': 'application/json' }, signal });
+    req.on('response', resolve);
+    // a registry that vanishes without a reset (node gone) is noticed by TCP keepalive, not never
+    req.on('socket', (sock) => sock.setKeepAlive(true, 5000));
+    req.on('error', (err) => reject(toEtcdError(err, 'etcd watch')));
+    req.end(JSON.stringify({ create_request: create }));
+  });
+  if (res.statusCode !== 200) {
+    res.resume();
+    throw new EtcdError(`etcd watch: HTTP ${res.statusCode}`, `HTTP_${res.statusCode}`);
   }
-  if (!res.ok || !res.body) throw new EtcdError(`etcd watch: HTTP ${res.status}`, `HTTP_${res.status}`);
-  const decoder = new TextDecoder();
+  res.setEncoding('utf8');
   let buf = '';
-  const reader = res.body.getReader();
   try {
-    for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await reader.read();
-      } catch (err) {
-        throw toEtcdError(err, 'etcd watch stream');
-      }
-      if (chunk.done) throw new EtcdError('etcd watch: the stream ended', 'WATCH_ENDED');
-      buf += decoder.decode(chunk.value, { stream: true });
+    for await (const chunk of res as AsyncIterable<string>) {
+      buf += chunk;
       // the gateway writes one JSON object per line
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl).trim();
         buf = buf.slice(nl + 1);
-        if (!line) continue;
-        let j: Record<string, unknown>;
-        try {
-          j = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          throw new EtcdError(`etcd watch: not JSON: ${line.slice(0, 100)}`, 'BAD_RESPONSE');
-        }
-        if (j.error !== undefined) {
-          const e = j.error as Record<string, unknown>;
-          const code = typeof e.grpc_code === 'number' ? GRPC[e.grpc_code] ?? `GRPC_${e.grpc_code}` : 'WATCH_ERROR';
-          throw new EtcdError(`etcd watch: ${String(e.message ?? 'error')}`, code);
-        }
-        const r = (j.result ?? {}) as Record<string, unknown>;
-        const events = Array.isArray(r.events)
-          ? r.events.map((ev: Record<string, unknown>): WatchEvent => {
-              const out: WatchEvent = { type: ev.type === 'DELETE' ? 'DELETE' : 'PUT', kv: toKv(ev.kv) };
-              if (ev.prev_kv) out.prevKv = toKv(ev.prev_kv);
-              return out;
-            })
-          : [];
-        const msg: WatchMessage = {
-          revision: num((r.header as Record<string, unknown> | undefined)?.revision),
-          created: r.created === true,
-          events,
-          canceled: r.canceled === true,
-        };
-        if (r.compact_revision !== undefined) msg.compactRevision = num(r.compact_revision);
-        yield msg;
+        if (line) yield parseWatchLine(line);
       }
     }
+  } catch (err) {
+    throw toEtcdError(err, 'etcd watch stream');
   } finally {
-    reader.cancel().catch(() => {});
+    res.destroy();
   }
+  throw new EtcdError('etcd watch: the stream ended', 'WATCH_ENDED');
+}
+
+function parseWatchLine(line: string): WatchMessage {
+  let j: Record<string, unknown>;
+  try {
+    j = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    throw new EtcdError(`etcd watch: not JSON: ${line.slice(0, 100)}`, 'BAD_RESPONSE');
+  }
+  if (j.error !== undefined) {
+    const e = j.error as Record<string, unknown>;
+    const code = typeof e.grpc_code === 'number' ? GRPC[e.grpc_code] ?? `GRPC_${e.grpc_code}` : 'WATCH_ERROR';
+    throw new EtcdError(`etcd watch: ${String(e.message ?? 'error')}`, code);
+  }
+  const r = (j.result ?? {}) as Record<string, unknown>;
+  const events = Array.isArray(r.events)
+    ? r.events.map((ev: Record<string, unknown>): WatchEvent => {
+        const out: WatchEvent = { type: ev.type === 'DELETE' ? 'DELETE' : 'PUT', kv: toKv(ev.kv) };
+        if (ev.prev_kv) out.prevKv = toKv(ev.prev_kv);
+        return out;
+      })
+    : [];
+  const msg: WatchMessage = {
+    revision: num((r.header as Record<string, unknown> | undefined)?.revision),
+    created: r.created === true,
+    events,
+    canceled: r.canceled === true,
+  };
+  if (r.compact_revision !== undefined) msg.compactRevision = num(r.compact_revision);
+  return msg;
 }
