@@ -17,6 +17,8 @@ export interface ProviderKnobs extends RegistryKnobs {
   registerDelayMs: number;
   leaseTtl: number;
   weight: number;
+  /** WEIGHT_WARMUP: the warm-up advertised to consumers (Dubbo's `warmup`); unset = echo's WARMUP. */
+  advertisedWarmupMs?: number;
   deregisterOnSigterm: boolean;
 }
 
@@ -91,6 +93,8 @@ export function providerKnobsFromEnv(env: Env): ProviderKnobs {
     registerDelayMs: duration(env, 'REGISTER_DELAY', 0),
     leaseTtl: int(env, 'LEASE_TTL', 2, 9_000_000_000, 10),
     weight: int(env, 'WEIGHT', 1, 10_000, 100),
+    // the app's cold period (WARMUP) and what it tells consumers may differ: the naive case advertises none
+    ...(env.WEIGHT_WARMUP !== undefined && env.WEIGHT_WARMUP !== '' ? { advertisedWarmupMs: duration(env, 'WEIGHT_WARMUP', 0) } : {}),
     deregisterOnSigterm: bool(env, 'DEREGISTER_ON_SIGTERM', false),
   };
 }

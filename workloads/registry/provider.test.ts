@@ -42,6 +42,23 @@ test('knobs: defaults, and errors naming the variable', () => {
   assert.throws(() => consumerKnobsFromEnv({ REGISTRY_URL: 'http://r', REFRESH: 'push' }, 'h'), /REFRESH='push': expected watch or poll/);
   assert.throws(() => consumerKnobsFromEnv({ REGISTRY_URL: 'http://r', EMPTY_PROTECTION: '1' }, 'h'), /EMPTY_PROTECTION='1'/);
   assert.equal(consumerKnobsFromEnv({ REGISTRY_URL: 'http://r' }, 'host-1').pod, 'host-1');
+  assert.equal(providerKnobsFromEnv({ REGISTRY_URL: 'http://r', WEIGHT_WARMUP: '60s' }).advertisedWarmupMs, 60_000);
+  assert.equal(providerKnobsFromEnv({ REGISTRY_URL: 'http://r' }).advertisedWarmupMs, undefined, 'unset: echo WARMUP is advertised');
+  assert.throws(() => providerKnobsFromEnv({ REGISTRY_URL: 'http://r', WEIGHT_WARMUP: 'soon' }), /WEIGHT_WARMUP='soon'/);
+});
+
+test('WEIGHT_WARMUP advertises a warm-up other than the app\'s cold period (0: none)', async () => {
+  const lines = new Lines();
+  const etcd = createEtcd(fx.url);
+  const p = await startProvider({ pod: 'p-adv', warmupMs: 30_000, registry: knobs({ advertisedWarmupMs: 0 }), log: lines.push, etcd });
+  try {
+    const reg = await lines.wait('registered');
+    assert.equal(reg.warmupMs, 0);
+    assert.equal(JSON.parse((await etcd.range('/test/svc/p-adv')).kvs[0]!.value).warmupMs, 0);
+  } finally {
+    await p.stop();
+    await etcd.del('/test/svc/p-adv');
+  }
 });
 
 test('registers after ready + REGISTER_DELAY, with the advertised value; never before', async () => {
@@ -64,6 +81,7 @@ test('registers after ready + REGISTER_DELAY, with the advertised value; never b
     const v = JSON.parse(kvs[0]!.value);
     assert.deepEqual({ ...v, registeredAt: 0 }, { pod: 'p-ready', ip: '127.0.0.1', port: p.port, startAt, registeredAt: 0, warmupMs: 30_000, weight: 50 });
     assert.ok(v.registeredAt >= ready.at);
+    assert.deepEqual([reg.startAt, reg.warmupMs, reg.weight], [startAt, 30_000, 50], 'the registered line carries the weighing metadata');
   } finally {
     await p.stop();
     await etcd.del('/test/svc/p-ready');

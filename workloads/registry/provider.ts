@@ -65,11 +65,13 @@ export async function startProvider(opts: ProviderOptions): Promise<RegistryProv
     const signal = stopAc.signal;
     const granted = await etcd.grant(reg.leaseTtl, signal);
     const registeredAt = Date.now();
-    const value: ProviderValue = { pod, ip: reg.podIp, port, startAt, registeredAt, warmupMs: opts.warmupMs ?? 0, weight: reg.weight };
+    const warmupMs = reg.advertisedWarmupMs ?? opts.warmupMs ?? 0;
+    const value: ProviderValue = { pod, ip: reg.podIp, port, startAt, registeredAt, warmupMs, weight: reg.weight };
     await etcd.put(key, JSON.stringify(value), granted.id, signal);
     lease = granted.id;
     outage = false;
-    log({ event: 'registered', at: Date.now(), pod, key, lease, reason });
+    // the metadata consumers weigh it by, on the timeline: the warm-up ramp is predicted from it
+    log({ event: 'registered', at: Date.now(), pod, key, lease, reason, startAt, warmupMs, weight: reg.weight });
   }
 
   // grant+put, then keepalive every TTL/3; lease gone -> grant and put again; registry away -> retry every second
