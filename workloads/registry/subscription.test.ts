@@ -35,7 +35,7 @@ for (const refresh of ['watch', 'poll'] as const) {
       await sub.loaded;
       assert.equal(podsOf(sub), 'a,b');
       const first = lines.of('consumer-list')[0]!;
-      assert.deepEqual({ ...first, at: 0, revision: 0 }, { event: 'consumer-list', at: 0, pod: 'c-1', providers: 'a,b', added: 'a,b', removed: '', reason: 'initial', revision: 0 });
+      assert.deepEqual({ ...first, at: 0, revision: 0 }, { event: 'consumer-list', at: 0, pod: 'c-1', providers: 'a,b', added: 'a,b', removed: '', reason: 'initial', revision: 0, refresh, ...(refresh === 'poll' ? { pollIntervalMs: 300 } : {}) });
       await etcd.put(`${prefix}c`, value('c'));
       const added = await lines.wait('consumer-list', { added: 'c' });
       assert.equal(added.reason, refresh);

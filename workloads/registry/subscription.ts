@@ -80,6 +80,8 @@ export function subscribe(o: SubscriptionOptions): Subscription {
       event: 'consumer-list', at: Date.now(), pod: o.pod, providers: after.join(','),
       added: after.filter((p) => !before.includes(p)).join(','), removed: before.filter((p) => !after.includes(p)).join(','),
       reason, revision,
+      // how this consumer refreshes: the worst-case lag a preStop wait has to cover
+      refresh: o.refresh, ...(o.refresh === 'poll' ? { pollIntervalMs: o.pollIntervalMs } : {}),
     });
   }
 

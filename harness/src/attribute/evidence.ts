@@ -169,7 +169,9 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       const how = f.registryGoneEvent?.kind === 'registry-expire' ? 'its lease expired' : 'it was deregistered';
       const removal = lags.sigtermToRegistryRemovalMs !== undefined ? `${how} ${lags.sigtermToRegistryRemovalMs} ms after SIGTERM` : 'no registry removal seen';
       text = `${lostN} lost over ${durMs} ms: provider ${f.pod} stopped (SIGTERM) while still registered; ${removal}${lags.registryRemovalToConsumerDropMs !== undefined ? `, the consumer dropped it ${lags.registryRemovalToConsumerDropMs} ms after that` : ''}`;
-      const wait = withMargin(Math.max(lags.registryRemovalToConsumerDropMs ?? 0, 0), o.marginMs);
+      // the consumer's lag this time, or its poll interval (the worst case) when it polls
+      if (f.consumerPollMs !== undefined) lags.consumerPollIntervalMs = f.consumerPollMs;
+      const wait = withMargin(Math.max(lags.registryRemovalToConsumerDropMs ?? 0, f.consumerPollMs ?? 0, 0), o.marginMs);
       fix = `deregister before stopping: preStop GET /offline, then wait >= ${wait} s for consumers to refresh (preStop {offline: ${Math.ceil(wait)}}): the registry kept the stopped provider ${lags.sigtermToRegistryRemovalMs !== undefined ? sec(lags.sigtermToRegistryRemovalMs) : 'until the run ended'}`;
       break;
     }
@@ -180,9 +182,13 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       if (f.registryGone !== undefined && sig !== undefined) lags.registryRemovalToSigtermMs = msOf(sig - f.registryGone);
       if (f.registryGone !== undefined) lags.registryRemovalToLastFailureMs = msOf(lastSent - f.registryGone);
       const refresh = String(f.consumerDroppedEvent?.detail?.reason ?? '');
-      const lag = lags.registryRemovalToConsumerDropMs ?? lags.registryRemovalToLastFailureMs ?? durMs;
-      text = `${lostN} lost over ${durMs} ms: the registry had removed provider ${f.pod}, but the consumer's list kept it ${lags.registryRemovalToConsumerDropMs !== undefined ? `${lags.registryRemovalToConsumerDropMs} ms longer (dropped on ${refresh || 'refresh'})` : 'until the run ended'}; the provider stopped ${lags.registryRemovalToSigtermMs !== undefined ? `${lags.registryRemovalToSigtermMs} ms after its removal` : 'before that'}`;
-      fix = `wait longer after deregistering: preStop {offline: ${Math.ceil(withMargin(lag, o.marginMs))}} (>= the consumer's refresh lag ${sec(lag)} + margin), or have consumers watch the registry instead of polling`;
+      if (f.consumerPollMs !== undefined) lags.consumerPollIntervalMs = f.consumerPollMs;
+      const lag = Math.max(lags.registryRemovalToConsumerDropMs ?? lags.registryRemovalToLastFailureMs ?? durMs, f.consumerPollMs ?? 0);
+      const stop = lags.registryRemovalToSigtermMs;
+      const stopTxt = stop === undefined ? 'before that' : stop >= 0 ? `${stop} ms after its removal` : `${-stop} ms before its removal (its lease expired later)`;
+      text = `${lostN} lost over ${durMs} ms: the registry had removed provider ${f.pod}, but the consumer's list kept it ${lags.registryRemovalToConsumerDropMs !== undefined ? `${lags.registryRemovalToConsumerDropMs} ms longer (dropped on ${refresh || 'refresh'})` : 'until the run ended'}; the provider stopped ${stopTxt}`;
+      const what = f.consumerPollMs !== undefined ? `the consumer's poll interval ${sec(f.consumerPollMs)}` : `the consumer's refresh lag ${sec(lag)}`;
+      fix = `deregister first, then wait longer than consumers take to refresh: preStop {offline: ${Math.ceil(withMargin(lag, o.marginMs))}} (>= ${what} + margin), or have consumers watch the registry instead of polling`;
       break;
     }
     default: {

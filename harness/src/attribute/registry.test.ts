@@ -47,18 +47,19 @@ function cons(tMs: number, event: string, extra: Record<string, unknown> = {}): 
   return e;
 }
 
-function list(tMs: number, providers: string[], added: string[], removed: string[], reason = 'watch'): LifecycleEvent {
-  return cons(tMs, 'consumer-list', { providers: providers.join(','), added: added.join(','), removed: removed.join(','), reason, revision: 7 });
+function list(tMs: number, providers: string[], added: string[], removed: string[], reason = 'watch', pollIntervalMs?: number): LifecycleEvent {
+  const refresh = pollIntervalMs === undefined ? { refresh: 'watch' } : { refresh: 'poll', pollIntervalMs };
+  return cons(tMs, 'consumer-list', { providers: providers.join(','), added: added.join(','), removed: removed.join(','), reason, revision: 7, ...refresh });
 }
 
-/** Two warm providers in the registry and the consumer's list since t=0. */
-function steady(): LifecycleEvent[] {
+/** Two warm providers in the registry and the consumer's list since t=0 (a polling consumer when pollMs is set). */
+function steady(pollMs?: number): LifecycleEvent[] {
   return [
     prov(-5000, 'p-a', 'listening', { port: 8080 }), prov(-5000, 'p-a', 'ready'), prov(-4900, 'p-a', 'registered', { reason: 'initial' }),
     prov(-5000, 'p-b', 'listening', { port: 8080 }), prov(-5000, 'p-b', 'ready'), prov(-4900, 'p-b', 'registered', { reason: 'initial' }),
     cons(-4890, 'registry-change', { provider: 'p-a', op: 'put', reason: 'registered', revision: 2 }),
     cons(-4890, 'registry-change', { provider: 'p-b', op: 'put', reason: 'registered', revision: 3 }),
-    list(-4880, ['p-a', 'p-b'], ['p-a', 'p-b'], [], 'initial'),
+    list(-4880, ['p-a', 'p-b'], ['p-a', 'p-b'], [], 'initial', pollMs),
   ];
 }
 
@@ -163,10 +164,29 @@ test('/offline, then SIGTERM before the consumer polled: consumer-cache-stale wi
   const a = attribute(records, events);
   assert.equal(a.length, 1);
   assert.equal(a[0]!.cause, 'consumer-cache-stale');
+  assert.match(a[0]!.evidence.text, /stopped 996 ms after its removal/);
   assert.equal(a[0]!.evidence.lagsMs.registryRemovalToConsumerDropMs, 2796);
   assert.equal(a[0]!.evidence.lagsMs.registryRemovalToSigtermMs, 996);
   assert.match(a[0]!.evidence.text, /dropped on poll/);
   assert.match(a[0]!.fix, /preStop \{offline: 4\}/);
+});
+
+test('a polling consumer: the fix covers its poll interval, not only the lag this run happened to see', () => {
+  const events = [
+    ...steady(3000),
+    prov(10_000, 'p-a', 'sigterm', { mode: 'exit' }),
+    cons(20_000, 'registry-change', { provider: 'p-a', op: 'delete', reason: 'expired' }),
+    list(20_400, ['p-b'], [], ['p-a'], 'poll', 3000),
+  ];
+  const a = attribute([rec(9000, 'p-a', 'ok', 200), ...fails(10_010, 19_990, 'p-a'), ...fails(20_010, 20_390, 'p-a')], events);
+  const stale = a.find((w) => w.cause === 'registry-stale-after-sigterm');
+  const cache = a.find((w) => w.cause === 'consumer-cache-stale');
+  assert.ok(stale && cache);
+  assert.equal(stale.evidence.lagsMs.registryRemovalToConsumerDropMs, 400);
+  assert.equal(stale.evidence.lagsMs.consumerPollIntervalMs, 3000);
+  assert.match(stale.fix, /wait >= 3.6 s/, 'a 400 ms lag this time, but a poll every 3 s');
+  assert.match(cache.fix, /offline: 4\}.*poll interval 3.0 s/);
+  assert.match(cache.evidence.text, /stopped 10000 ms before its removal \(its lease expired later\)/);
 });
 
 test('a provider that answered ok through the consumer is not judged by endpoints', () => {

@@ -47,6 +47,8 @@ export interface PodFacts {
   consumerAdded?: number;
   consumerDropped?: number;
   consumerDroppedEvent?: LifecycleEvent;
+  /** The consumer's poll interval when it polls (from its list lines): the worst case of its cache lag. */
+  consumerPollMs?: number;
 }
 
 /** A pod the registry path reaches: attribution judges it by the registry's timeline, not by endpoints. */
@@ -108,6 +110,7 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     if (e.kind === 'consumer-list') {
       // a list change names the providers it added and removed: those are facts about them
       for (const p of providerNames(e.detail?.added)) facts(p).consumerAdded ??= e.at;
+      for (const p of providerNames(e.detail?.added)) if (e.detail?.pollIntervalMs !== undefined) facts(p).consumerPollMs = Number(e.detail.pollIntervalMs);
       for (const p of providerNames(e.detail?.removed)) {
         const f = facts(p);
         if (f.consumerDropped === undefined) {
