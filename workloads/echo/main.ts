@@ -5,6 +5,7 @@ import { KnobError, knobsFromEnv } from './knobs.ts';
 import type { EchoKnobs } from './knobs.ts';
 import { startEcho, stdoutLog } from './echo.ts';
 import type { Echo } from './echo.ts';
+import { handleSignals } from './signals.ts';
 
 let knobs: EchoKnobs;
 try {
@@ -19,17 +20,6 @@ try {
 const pod = knobs.pod;
 let echo: Echo | undefined;
 // Handlers go in before the server starts: a SIGTERM during STARTUP_DELAY must be logged too.
-const onSignal = (signal: string) => {
-  if (echo) {
-    void echo.sigterm().then((code) => process.exit(code));
-    return;
-  }
-  const at = Date.now();
-  stdoutLog({ event: 'sigterm', at, pod, mode: 'before-listening', inFlight: 0, signal });
-  stdoutLog({ event: 'exit', at, pod, code: 0 });
-  process.exit(0);
-};
-process.on('SIGTERM', () => onSignal('SIGTERM'));
-process.on('SIGINT', () => onSignal('SIGINT'));
+handleSignals(pod, stdoutLog, () => echo);
 stdoutLog({ event: 'start', at: Date.now(), pod, pid: process.pid });
 echo = await startEcho({ ...knobs, log: stdoutLog });

@@ -6,6 +6,7 @@ import type { ConsumerKnobs } from './knobs.ts';
 import { startConsumer } from './consumer.ts';
 import type { Consumer } from './consumer.ts';
 import { stdoutLine } from './log.ts';
+import { handleSignals } from '../echo/signals.ts';
 
 let knobs: ConsumerKnobs;
 try {
@@ -19,18 +20,7 @@ try {
 }
 const pod = knobs.pod;
 let consumer: Consumer | undefined;
-const onSignal = (signal: string) => {
-  if (consumer) {
-    void consumer.sigterm().then((code) => process.exit(code));
-    return;
-  }
-  const at = Date.now();
-  stdoutLine({ event: 'sigterm', at, pod, mode: 'before-listening', inFlight: 0, signal });
-  stdoutLine({ event: 'exit', at, pod, code: 0 });
-  process.exit(0);
-};
-process.on('SIGTERM', () => onSignal('SIGTERM'));
-process.on('SIGINT', () => onSignal('SIGINT'));
+handleSignals(pod, stdoutLine, () => consumer);
 stdoutLine({ event: 'start', at: Date.now(), pod, pid: process.pid });
 try {
   consumer = await startConsumer({ ...knobs, host: process.env.HOST || undefined, log: stdoutLine });

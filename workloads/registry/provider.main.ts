@@ -8,6 +8,7 @@ import type { ProviderKnobs } from './knobs.ts';
 import { stdoutLine } from './log.ts';
 import { startProvider } from './provider.ts';
 import type { RegistryProvider } from './provider.ts';
+import { handleSignals } from '../echo/signals.ts';
 
 const startAt = Date.now();
 let echoKnobs: EchoKnobs;
@@ -24,18 +25,7 @@ try {
 }
 const pod = echoKnobs.pod;
 let provider: RegistryProvider | undefined;
-const onSignal = (signal: string) => {
-  if (provider) {
-    void provider.sigterm().then((code) => process.exit(code));
-    return;
-  }
-  const at = Date.now();
-  stdoutLine({ event: 'sigterm', at, pod, mode: 'before-listening', inFlight: 0, signal });
-  stdoutLine({ event: 'exit', at, pod, code: 0 });
-  process.exit(0);
-};
-process.on('SIGTERM', () => onSignal('SIGTERM'));
-process.on('SIGINT', () => onSignal('SIGINT'));
+handleSignals(pod, stdoutLine, () => provider);
 stdoutLine({ event: 'start', at: startAt, pod, pid: process.pid });
 try {
   provider = await startProvider({ ...echoKnobs, registry, startAt, log: stdoutLine });
