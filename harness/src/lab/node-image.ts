@@ -16,7 +16,10 @@ export async function kindSource(lab: Lab): Promise<string> {
   if (!existsSync(pointer)) {
     await step(lab, "build kind-src", (r) => r.run(join(lab.repo, "scripts/lab/build.sh"), ["kind-src"]).then(() => undefined));
   }
-  const dir = readFileSync(pointer, "utf8").trim();
+  let dir = readFileSync(pointer, "utf8").trim();
+  // The pointer is absolute: after the cache folder moved, the same module sits under this cache's GOMODCACHE.
+  const moved = join(lab.cache, "go/mod/sigs.k8s.io", `kind@${need(lab.versions, "KIND_VERSION")}`);
+  if (!existsSync(join(dir, "images/base/files")) && existsSync(join(moved, "images/base/files"))) dir = moved;
   if (!existsSync(join(dir, "images/base/files"))) {
     throw new LabError(`kind's module source ${dir} (from ${pointer}) has no images/base/files: rerun scripts/lab/build.sh kind-src`);
   }

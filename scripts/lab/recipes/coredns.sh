@@ -5,5 +5,5 @@ INPUT_VARS=(COREDNS_VERSION GO_LDFLAGS_BASE GO_CGO_ENABLED GO_OS GO_ARCH)
 
 build() {
   go_install -ldflags "$GO_LDFLAGS_BASE" "github.com/coredns/coredns@$COREDNS_VERSION"
-  "$OUT/coredns" -version | grep -q "^CoreDNS-${COREDNS_VERSION#v}\$"
+  "$OUT/coredns" -version | grep "^CoreDNS-${COREDNS_VERSION#v}\$" >/dev/null
 }

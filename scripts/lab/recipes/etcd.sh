@@ -14,6 +14,6 @@ build() {
     { echo "scripts/lab/gomod/etcdctl/go.mod does not require etcdctl/v3 $ETCDCTL_VERSION (versions.env): update it"; return 1; }
   (cd "$etcd" && go_build -mod=readonly -ldflags "$GO_LDFLAGS_BASE" -o "$OUT/etcd" .)
   (cd "$etcdctl" && go_build -mod=readonly -ldflags "$GO_LDFLAGS_BASE" -o "$OUT/etcdctl" go.etcd.io/etcd/etcdctl/v3)
-  "$OUT/etcd" --version | grep -qx "etcd Version: ${ETCD_VERSION#v}"
-  "$OUT/etcdctl" version | grep -qx "etcdctl version: ${ETCDCTL_VERSION#v}"
+  "$OUT/etcd" --version | grep -x "etcd Version: ${ETCD_VERSION#v}" >/dev/null
+  "$OUT/etcdctl" version | grep -x "etcdctl version: ${ETCDCTL_VERSION#v}" >/dev/null
 }

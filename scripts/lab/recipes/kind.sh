@@ -4,5 +4,5 @@ INPUT_VARS=(KIND_VERSION GO_LDFLAGS_BASE GO_CGO_ENABLED GO_OS GO_ARCH)
 
 build() {
   go_install -ldflags "$GO_LDFLAGS_BASE" "sigs.k8s.io/kind@$KIND_VERSION"
-  "$OUT/kind" version | grep -q "^kind $KIND_VERSION "
+  "$OUT/kind" version | grep "^kind $KIND_VERSION " >/dev/null
 }

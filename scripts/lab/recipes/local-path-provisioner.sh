@@ -6,5 +6,5 @@ INPUT_VARS=(LOCAL_PATH_PROVISIONER_VERSION GO_LDFLAGS_BASE GO_CGO_ENABLED GO_OS 
 build() {
   go_install -ldflags "$GO_LDFLAGS_BASE -X main.VERSION=$LOCAL_PATH_PROVISIONER_VERSION" \
     "github.com/rancher/local-path-provisioner@$LOCAL_PATH_PROVISIONER_VERSION"
-  "$OUT/local-path-provisioner" --version | grep -q "$LOCAL_PATH_PROVISIONER_VERSION"
+  "$OUT/local-path-provisioner" --version | grep "$LOCAL_PATH_PROVISIONER_VERSION" >/dev/null
 }
