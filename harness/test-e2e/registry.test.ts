@@ -88,7 +88,10 @@ if (wanted('registry-outage')) {
     const kinds = (k: string) => after.filter((e) => e.kind === k);
     const reregistered = after.filter((e) => e.kind === 'registry-register' && e.source === 'pod-log' && e.detail?.reason === 're-register');
     const t = run.summary.totals;
+    const after1 = (k: string) => after.find((e) => e.kind === k);
+    const lag = (e: { at: number } | undefined) => (e ? `${Math.round((e.at - at) / 1e6)} ms` : 'never');
     lines.push(`## registry outage (registry-registration fixed, registry pod deleted): ${run.dir}`, '',
+      `after the deletion: consumer disconnected ${lag(after1('registry-disconnected'))}, resubscribed ${lag(after1('registry-resubscribed'))}, first provider re-registered ${lag(reregistered[0])}`,
       `lost ${t.lost} of ${t.scheduled}; windows: ${done.outputs.windows.map((w) => `${w.cause} ${w.lost}`).join(', ') || 'none'}`,
       `consumer: ${kinds('registry-disconnected').length} disconnect(s), ${kinds('registry-resubscribed').length} resubscription(s); providers re-registered: ${[...new Set(reregistered.map((e) => e.pod))].join(', ')}`, '');
     console.error(lines.join('\n'));
