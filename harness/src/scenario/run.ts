@@ -28,6 +28,7 @@ import { IngressLogs } from './ingresslogs.ts';
 import { ECHO_NAMESPACE, IMAGES_CONFIGMAP, labUp } from '../lab/up.ts';
 import { createLab } from '../lab/context.ts';
 import { ConsumerLogs } from './consumerlogs.ts';
+import { diagnose } from './diagnose.ts';
 import { CONSUMER_NAME, REGISTRY_NAME, labRegistryImage } from './registry.ts';
 
 export interface ScenarioRunOptions {
@@ -262,6 +263,12 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   } catch (e) {
     error = e instanceof Error ? e : new Error(String(e));
     log(`run stopped: ${error.message}`);
+    if (!interrupted()) {
+      // the namespace is about to go: keep what its pods said
+      const text = await diagnose(k, s.namespace);
+      writeFileSync(join(dir, 'diagnostics.txt'), text);
+      log(`pods at the stop (log tails in ${join(dir, 'diagnostics.txt')}):\n${(text.split('\n\n')[0] ?? '').split('\n').map((l) => `  ${l}`).join('\n')}`);
+    }
   }
   // Collect whatever was measured, in order: stop sending, drain, stop watching, write.
   stopLoad.abort();
