@@ -32,7 +32,7 @@ export function buildLanes(events: LifecycleEvent[], range: { from: number; to: 
 
   const byPod = new Map<string, LifecycleEvent[]>();
   const global: GlobalMark[] = [];
-  for (const e of sorted) {
+  for (const e of withConsumerLists(sorted)) {
     const pod = e.pod ?? (e.podIP ? ipToPod.get(e.podIP) : undefined);
     if (pod) {
       let list = byPod.get(pod);
@@ -109,6 +109,11 @@ export function buildLanes(events: LifecycleEvent[], range: { from: number; to: 
           if (e.kind === 'endpoint-removed') point('endpoint-removed', t, service ? `removed from ${service}` : 'endpoint removed');
           break;
         }
+        case 'registry-deregister':
+        case 'registry-expire':
+          // the registry's own view (the consumer's watch); the provider's line says the same a moment earlier
+          if (e.source === 'registry') point('endpoint-removed', t, e.kind === 'registry-expire' ? 'registry: lease expired' : 'registry: deregistered');
+          break;
         case 'pod-deleting':
           if (deleting === undefined) {
             deleting = t;
@@ -159,6 +164,24 @@ export function buildLanes(events: LifecycleEvent[], range: { from: number; to: 
   const firstSeen = (l: PodLane) => Math.min(...l.spans.filter((s) => s[0] === 'alive').map((s) => s[1]), range.to);
   lanes.sort((a, b) => firstSeen(a) - firstSeen(b) || (a.pod < b.pod ? -1 : 1));
   return { lanes, global, ipToPod };
+}
+
+/**
+ * The registry path has no endpoints: a provider is routed while it is in the consumer's list. Each
+ * consumer-list change becomes, per provider added or removed, the endpoint event of a "Service" named
+ * after the consumer's list, so the lane's endpoint span shows when the consumer could pick it.
+ */
+function withConsumerLists(sorted: readonly LifecycleEvent[]): LifecycleEvent[] {
+  const out: LifecycleEvent[] = [];
+  for (const e of sorted) {
+    out.push(e);
+    if (e.kind !== 'consumer-list') continue;
+    const service = `${e.pod ?? 'consumer'}'s list`;
+    const names = (v: unknown) => (typeof v === 'string' && v !== '' ? v.split(',') : []);
+    for (const p of names(e.detail?.added)) out.push({ at: e.at, source: 'consumer', kind: 'endpoint-ready', pod: p, detail: { service } });
+    for (const p of names(e.detail?.removed)) out.push({ at: e.at, source: 'consumer', kind: 'endpoint-removed', pod: p, detail: { service } });
+  }
+  return out;
 }
 
 function globalLabel(e: LifecycleEvent): string {
