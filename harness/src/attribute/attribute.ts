@@ -105,8 +105,15 @@ export class RecordDigest {
   readonly conns = new Map<string, ConnHistory[]>();
   /** A pod that answered a request sent at t was still taking work at t, whatever its SIGTERM line says (a draining app keeps serving). */
   readonly accepted = new Map<string, number>();
+  /** Per target, the pods that answered on it: a target whose pods are registry providers is the registry path. */
+  readonly podsByTarget = new Map<string, Set<string>>();
 
   add(r: RequestRecord): void {
+    if (r.servedBy) {
+      let pods = this.podsByTarget.get(r.target);
+      if (!pods) this.podsByTarget.set(r.target, (pods = new Set()));
+      pods.add(r.servedBy);
+    }
     // A gateway's 502/504 names the pod it failed to reach (the registry consumer does): not an answer.
     if (r.servedBy && r.status !== 502 && r.status !== 504) this.accepted.set(r.servedBy, Math.max(this.accepted.get(r.servedBy) ?? -Infinity, r.sentAt));
     if (r.outcome === 'ok' && r.servedBy && r.remoteAddr && r.localPort !== undefined) {
@@ -150,6 +157,18 @@ export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent
     return pod;
   };
 
+  // Targets behind the registry consumer: a failure there that names no provider is the consumer's, and
+  // the Kubernetes causes (endpoints, LB nodes) do not describe it.
+  const registryTargets = new Set<string>();
+  for (const [target, pods] of d.podsByTarget) {
+    for (const p of pods) {
+      const f = tl.pods.get(p);
+      if (f && isProvider(f)) {
+        registryTargets.add(target);
+        break;
+      }
+    }
+  }
   const judged: Judged[] = [];
   const dropped: RequestRecord[] = [];
   for (const r of lost) {
@@ -157,7 +176,7 @@ export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent
       dropped.push(r);
       continue;
     }
-    const fits = judge(r, tl, connPod(r), o);
+    const fits = !r.servedBy && registryTargets.has(r.target) ? judgeConsumer(r, tl) : judge(r, tl, connPod(r), o);
     const best: Fit = fits[0] ?? { cause: 'unexplained', pods: r.servedBy ? [r.servedBy] : [], anchors: [], since: 0 };
     judged.push({ r, fit: best, others: [...new Set(fits.slice(1).map((f) => f.cause).filter((c) => c !== best.cause))] });
   }
@@ -212,6 +231,14 @@ function judgeRegistry(r: RequestRecord, f: PodFacts): Fit[] {
     }
   }
   return fits;
+}
+
+/** A registry-path failure naming no provider: the consumer had none to pick (503), or nothing fits. */
+function judgeConsumer(r: RequestRecord, tl: Timeline): Fit[] {
+  const t = Math.max(r.sentAt, r.endAt);
+  const z = tl.consumerEmpty.find((x) => t >= x.from && t <= x.to + 0.05 * S);
+  if (!z) return [];
+  return [{ cause: 'no-ready-endpoints', pods: [], since: z.from, anchors: [z.startEvent, ...(z.endEvent ? [z.endEvent] : [])] }];
 }
 
 function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, o: ResolvedOptions): Fit[] {

@@ -99,6 +99,17 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       break;
     }
     case 'no-ready-endpoints': {
+      const empty = w.items.length > 0 && w.items.every((j) => j.fit.anchors.every((e) => e.kind === 'consumer-list'))
+        ? tl.consumerEmpty.find((x) => w.start >= x.from - o.gapMs * MS && w.start <= x.to)
+        : undefined;
+      if (empty) {
+        lags.consumerListEmptyMs = Number.isFinite(empty.to) ? msOf(empty.to - empty.from) : msOf(w.end - empty.from);
+        events.set('z0', empty.startEvent);
+        if (empty.endEvent) events.set('z1', empty.endEvent);
+        text = `${lostN} lost over ${durMs} ms while the registry consumer's provider list was empty for ${lags.consumerListEmptyMs} ms`;
+        fix = `keep a registered provider through the rollout (maxUnavailable: 0 with maxSurge: 1: a replacement registers before the old one deregisters), and keep the consumer's empty protection on: its list had no provider for ${sec(lags.consumerListEmptyMs)}`;
+        break;
+      }
       const proxyOnly = w.items.every((j) => j.r.outcome === 'http-5xx' && !j.r.servedBy);
       const z = (proxyOnly ? tl.noReady : tl.noUsable).find((x) => w.start >= x.from - o.gapMs * MS && w.start <= x.to + o.dataplaneLagMs * MS);
       if (z) {

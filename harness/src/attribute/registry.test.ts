@@ -197,3 +197,34 @@ test('a provider that answered ok through the consumer is not judged by endpoint
   assert.equal(a[0]!.cause, 'registry-stale-after-sigterm');
   assert.match(a[0]!.evidence.text, /no registry removal seen/);
 });
+
+test('the consumer with no provider listed answers 503 without a pod: no-ready-endpoints, the list named as the reason', () => {
+  const events = [
+    ...steady(),
+    list(10_000, ['p-b'], [], ['p-a']),
+    list(10_500, [], [], ['p-b']),
+    list(12_000, ['p-c'], ['p-c'], []),
+  ];
+  const none = (t: number): RequestRecord => ({ ...rec(t, undefined, 'http-5xx', 503) });
+  const records = [rec(9000, 'p-a', 'ok', 200), ...Array.from({ length: 20 }, (_, i) => none(10_520 + i * 70))];
+  const a = attribute(records, events);
+  assert.equal(a.length, 1);
+  assert.equal(a[0]!.cause, 'no-ready-endpoints');
+  assert.equal(a[0]!.evidence.lagsMs.consumerListEmptyMs, 1500);
+  assert.match(a[0]!.evidence.text, /provider list was empty for 1500 ms/);
+});
+
+test('a failure on the registry path that names no provider is never given a Kubernetes cause by accident', () => {
+  // the consumer's LoadBalancer announced from a node without the consumer pod: the LB rule would fit a
+  // client timeout there, but the consumer's own failures are not the LB's
+  const svc = { service: 'consumer-registry', ready: true, serving: true, terminating: false };
+  const events = [
+    ...steady(),
+    { at: 0, source: 'lb', kind: 'lb-announce', node: 'n1', detail: { service: 'consumer-registry' } } as LifecycleEvent,
+    { at: 1, source: 'watch', kind: 'endpoint-ready', pod: 'consumer-0', node: 'n2', detail: svc } as LifecycleEvent,
+  ];
+  const timeouts = Array.from({ length: 5 }, (_, i) => ({ ...rec(5000 + i * 10, undefined, 'timeout'), phase: 'headers' as const }));
+  const a = attribute([rec(4000, 'p-a', 'ok', 200), ...timeouts], events);
+  assert.equal(a.length, 1);
+  assert.equal(a[0]!.cause, 'unexplained');
+});

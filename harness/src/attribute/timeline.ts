@@ -85,6 +85,8 @@ export interface Timeline {
   noReady: ZeroInterval[];
   /** Intervals with neither a ready endpoint nor a serving terminating one (kube-proxy falls back to those). */
   noUsable: ZeroInterval[];
+  /** The registry path: intervals the consumer's routing list held no provider (after it once held some). */
+  consumerEmpty: ZeroInterval[];
   hasPodLogs: boolean;
 }
 
@@ -261,8 +263,15 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     endpoints,
     noReady: zeros.ready.finish(),
     noUsable: zeros.usable.finish(),
+    consumerEmpty: consumerEmptyIntervals(sorted),
     hasPodLogs: [...pods.values()].some((p) => p.hasLogs),
   };
+}
+
+function consumerEmptyIntervals(sorted: readonly LifecycleEvent[]): ZeroInterval[] {
+  const z = new ZeroTracker();
+  for (const e of sorted) if (e.kind === 'consumer-list' && typeof e.detail?.providers === 'string') z.step(e.detail.providers !== '', e);
+  return z.finish();
 }
 
 function providerNames(v: string | number | boolean | undefined): string[] {
