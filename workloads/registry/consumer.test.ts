@@ -14,7 +14,7 @@ import { startConsumer } from './consumer.ts';
 import type { ConsumerOptions } from './consumer.ts';
 import { startProvider } from './provider.ts';
 import type { ProviderKnobs } from './knobs.ts';
-import { seededRandom } from './weights.ts';
+import { prng as seededRandom } from '../../harness/src/schedule/pacer.ts';
 
 const MAIN = fileURLToPath(new URL('./consumer.main.ts', import.meta.url));
 let fx: EtcdFixture;

@@ -1,7 +1,8 @@
 // Dubbo's warm-up weight and RandomLoadBalance, table-tested; pick distribution with a seeded source.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { effectiveWeight, expectedShares, pickRandom, seededRandom, warmupWeight } from './weights.ts';
+import { effectiveWeight, expectedShares, pickRandom, warmupWeight } from './weights.ts';
+import { prng as seededRandom } from '../../harness/src/schedule/pacer.ts';
 import type { Provider } from './weights.ts';
 
 test('warm-up weight: ww = floor(uptime / (warmup / weight)) clamped to [1, weight]', () => {

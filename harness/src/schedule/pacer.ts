@@ -27,8 +27,8 @@ export interface Pacer {
   dueAt(n: number): number;
 }
 
-/** mulberry32: a small, fast, seedable PRNG; statistical quality is ample for arrival jitter. */
-function prng(seed: number): () => number {
+/** mulberry32: a small, fast, seedable PRNG; statistical quality is ample for arrival jitter (and for seeded tests elsewhere). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
