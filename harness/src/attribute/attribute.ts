@@ -176,7 +176,7 @@ export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent
       dropped.push(r);
       continue;
     }
-    const fits = !r.servedBy && registryTargets.has(r.target) ? judgeConsumer(r, tl) : judge(r, tl, connPod(r), o);
+    const fits = registryTargets.has(r.target) ? judgeRegistryPath(r, tl) : judge(r, tl, connPod(r), o);
     const best: Fit = fits[0] ?? { cause: 'unexplained', pods: r.servedBy ? [r.servedBy] : [], anchors: [], since: 0 };
     judged.push({ r, fit: best, others: [...new Set(fits.slice(1).map((f) => f.cause).filter((c) => c !== best.cause))] });
   }
@@ -233,8 +233,15 @@ function judgeRegistry(r: RequestRecord, f: PodFacts): Fit[] {
   return fits;
 }
 
-/** A registry-path failure naming no provider: the consumer had none to pick (503), or nothing fits. */
-function judgeConsumer(r: RequestRecord, tl: Timeline): Fit[] {
+/**
+ * A failure on the registry path. Naming a provider (the consumer's 502/504): judged by the registry's and
+ * the consumer's timeline. Naming none: the consumer had no provider to pick (503), or nothing fits.
+ */
+function judgeRegistryPath(r: RequestRecord, tl: Timeline): Fit[] {
+  const provider = r.servedBy !== undefined ? tl.pods.get(r.servedBy) : undefined;
+  if (provider && isProvider(provider)) {
+    return judgeRegistry(r, provider).sort((a, b) => PRIORITY.indexOf(a.cause) - PRIORITY.indexOf(b.cause) || b.since - a.since);
+  }
   const t = Math.max(r.sentAt, r.endAt);
   const z = tl.consumerEmpty.find((x) => t >= x.from && t <= x.to + 0.05 * S);
   if (!z) return [];
@@ -242,12 +249,6 @@ function judgeConsumer(r: RequestRecord, tl: Timeline): Fit[] {
 }
 
 function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, o: ResolvedOptions): Fit[] {
-  const provider = r.servedBy !== undefined ? tl.pods.get(r.servedBy) : undefined;
-  if (provider && isProvider(provider)) {
-    const reg = judgeRegistry(r, provider);
-    reg.sort((a, b) => PRIORITY.indexOf(a.cause) - PRIORITY.indexOf(b.cause) || b.since - a.since);
-    return reg;
-  }
   const fits: Fit[] = [];
   // When the failure happened. A refusal, a reset before any response or a proxy's 5xx comes back at
   // once, so its end is when the pod was found gone: sentAt can be earlier than the real connect when

@@ -99,13 +99,10 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       break;
     }
     case 'no-ready-endpoints': {
-      const empty = w.items.length > 0 && w.items.every((j) => j.fit.anchors.every((e) => e.kind === 'consumer-list'))
-        ? tl.consumerEmpty.find((x) => w.start >= x.from - o.gapMs * MS && w.start <= x.to)
-        : undefined;
-      if (empty) {
-        lags.consumerListEmptyMs = Number.isFinite(empty.to) ? msOf(empty.to - empty.from) : msOf(w.end - empty.from);
-        events.set('z0', empty.startEvent);
-        if (empty.endEvent) events.set('z1', empty.endEvent);
+      // The registry path's version: its anchors are the consumer's list emptying and filling again.
+      const [emptied, refilled] = w.items[0]?.fit.anchors ?? [];
+      if (emptied?.kind === 'consumer-list') {
+        lags.consumerListEmptyMs = msOf((refilled?.at ?? w.end) - emptied.at);
         text = `${lostN} lost over ${durMs} ms while the registry consumer's provider list was empty for ${lags.consumerListEmptyMs} ms`;
         fix = `keep a registered provider through the rollout (maxUnavailable: 0 with maxSurge: 1: a replacement registers before the old one deregisters), and keep the consumer's empty protection on: its list had no provider for ${sec(lags.consumerListEmptyMs)}`;
         break;
@@ -152,8 +149,8 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
     case 'registry-provider-initialising': {
       const f = f0 as PodFacts;
       const reg = f.registered;
-      const serve = f.appReady ?? f.listening;
-      const cold = f.warmupMs !== undefined && f.listening !== undefined && serve !== undefined && w.start >= serve;
+      // after the app served (listening, and ready when it logs that): the failures were its cold period's
+      const cold = f.warmupMs !== undefined && f.listening !== undefined && w.start >= (f.appReady ?? f.listening);
       if (reg !== undefined && f.listening !== undefined) lags.registeredToListeningMs = msOf(f.listening - reg);
       if (reg !== undefined && f.appReady !== undefined) lags.registeredToReadyMs = msOf(f.appReady - reg);
       if (cold && f.listening !== undefined) {

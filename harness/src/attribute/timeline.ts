@@ -3,6 +3,7 @@
 // Service and node.
 
 import type { LifecycleEvent } from '../record.ts';
+import { providerList } from '../observe/registrylog.ts';
 
 export interface PodFacts {
   pod: string;
@@ -111,9 +112,12 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     if (e.kind === 'lb-announce') announces.push(e);
     if (e.kind === 'consumer-list') {
       // a list change names the providers it added and removed: those are facts about them
-      for (const p of providerNames(e.detail?.added)) facts(p).consumerAdded ??= e.at;
-      for (const p of providerNames(e.detail?.added)) if (e.detail?.pollIntervalMs !== undefined) facts(p).consumerPollMs = Number(e.detail.pollIntervalMs);
-      for (const p of providerNames(e.detail?.removed)) {
+      for (const p of providerList(e.detail?.added)) {
+        const f = facts(p);
+        f.consumerAdded ??= e.at;
+        if (e.detail?.pollIntervalMs !== undefined) f.consumerPollMs = Number(e.detail.pollIntervalMs);
+      }
+      for (const p of providerList(e.detail?.removed)) {
         const f = facts(p);
         if (f.consumerDropped === undefined) {
           f.consumerDropped = e.at;
@@ -272,10 +276,6 @@ function consumerEmptyIntervals(sorted: readonly LifecycleEvent[]): ZeroInterval
   const z = new ZeroTracker();
   for (const e of sorted) if (e.kind === 'consumer-list' && typeof e.detail?.providers === 'string') z.step(e.detail.providers !== '', e);
   return z.finish();
-}
-
-function providerNames(v: string | number | boolean | undefined): string[] {
-  return typeof v === 'string' && v !== '' ? v.split(',') : [];
 }
 
 /** Intervals where a condition that once held stopped holding. */

@@ -2,6 +2,7 @@
 // endpoints, terminating and in preStop, and the instants that matter (created, ready, SIGTERM, exit).
 // Times are seconds since the run's origin, clipped to the report's range.
 import type { LifecycleEvent } from '../record.ts';
+import { providerList } from '../observe/registrylog.ts';
 
 export type SpanKind = 'alive' | 'ready' | 'endpoint' | 'terminating' | 'prestop';
 export type PointKind = 'created' | 'ready' | 'endpoint-removed' | 'deleting' | 'sigterm' | 'last-request' | 'exit' | 'killed';
@@ -177,9 +178,8 @@ function withConsumerLists(sorted: readonly LifecycleEvent[]): LifecycleEvent[] 
     out.push(e);
     if (e.kind !== 'consumer-list') continue;
     const service = `${e.pod ?? 'consumer'}'s list`;
-    const names = (v: unknown) => (typeof v === 'string' && v !== '' ? v.split(',') : []);
-    for (const p of names(e.detail?.added)) out.push({ at: e.at, source: 'consumer', kind: 'endpoint-ready', pod: p, detail: { service } });
-    for (const p of names(e.detail?.removed)) out.push({ at: e.at, source: 'consumer', kind: 'endpoint-removed', pod: p, detail: { service } });
+    for (const p of providerList(e.detail?.added)) out.push({ at: e.at, source: 'consumer', kind: 'endpoint-ready', pod: p, detail: { service } });
+    for (const p of providerList(e.detail?.removed)) out.push({ at: e.at, source: 'consumer', kind: 'endpoint-removed', pod: p, detail: { service } });
   }
   return out;
 }

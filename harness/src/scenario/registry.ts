@@ -3,8 +3,6 @@
 // LoadBalancer Service. Pure, like manifest.ts: the same scenario always gives the same objects.
 
 import type { V1Deployment, V1EnvVar, V1Service } from '@kubernetes/client-node';
-import { fileURLToPath } from 'node:url';
-import { need, readVersions } from '../lab/versions.ts';
 import type { Scenario } from './schema.ts';
 
 export const REGISTRY_NAME = 'registry';
@@ -158,13 +156,4 @@ export function consumerService(s: Scenario, name: string, pathName: string): V1
       ports: [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }],
     },
   };
-}
-
-/** The lab's etcd image ref (scripts/lab/versions.env), the one baked into its nodes. */
-export function labRegistryImage(): string {
-  try {
-    return need(readVersions(fileURLToPath(new URL('../../../scripts/lab/versions.env', import.meta.url))), 'ETCD_IMAGE');
-  } catch {
-    return DEFAULT_REGISTRY_IMAGE;
-  }
 }

@@ -29,7 +29,8 @@ import { ECHO_NAMESPACE, IMAGES_CONFIGMAP, labUp } from '../lab/up.ts';
 import { createLab } from '../lab/context.ts';
 import { ConsumerLogs } from './consumerlogs.ts';
 import { diagnose } from './diagnose.ts';
-import { CONSUMER_NAME, REGISTRY_NAME, labRegistryImage } from './registry.ts';
+import { CONSUMER_NAME, REGISTRY_NAME } from './registry.ts';
+import { need } from '../lab/versions.ts';
 
 export interface ScenarioRunOptions {
   file: string;
@@ -183,7 +184,8 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
 
   try {
     await ensureNamespace(k, s.namespace, labels);
-    const m = buildManifests(s, 0, s.cluster === 'lab' ? { registry: labRegistryImage() } : {});
+    // On the lab the registry is the etcd image its nodes already hold (scripts/lab/versions.env).
+    const m = buildManifests(s, 0, s.cluster === 'lab' ? { registry: need(createLab(() => {}).versions, 'ETCD_IMAGE') } : {});
     if (m.support.length > 0) {
       // The registry must answer before a provider registers or the consumer lists.
       for (const obj of m.support) await apply(k, obj as KubernetesObject);

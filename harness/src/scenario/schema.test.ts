@@ -115,7 +115,7 @@ test('bad values name the field path, the value and what is allowed', () => {
     [(d) => (d.paths.lb.externalTrafficPolicy = 'local'), /paths\.lb\.externalTrafficPolicy: got "local"; allowed: one of "Local", "Cluster"/],
     [(d) => (d.paths.ing.controller = 'haproxy'), /paths\.ing\.controller: got "haproxy"; allowed: one of "nginx", "traefik"/],
     [(d) => (d.load.timeout = '5'), /load\.timeout: got "5"; allowed: a duration such as 500ms, 2s or 1m/],
-    [(d) => (d.load.qps = -1), /load\.qps: got -1/],
+    [(d) => (d.load.qps = -1), /load\.qps: got -1; allowed: > 0/],
     [(d) => (d.workload.echo = { onSigterm: 'drain' }), /workload\.echo\.onSigterm: got "drain"; allowed: exit, graceful or drain:<seconds>/],
     [(d) => (d.workload.echo = { delay: '300:100' }), /workload\.echo\.delay: got "300:100"; allowed: duration:percent pairs/],
     [(d) => (d.rollout = { trigger: 'env', env: { 'bad-name': 'x' } }), /rollout\.env\.bad-name/],
@@ -188,4 +188,53 @@ test('a native preStop sleep not shorter than the grace period is refused before
   const x = doc();
   x.workload.preStop = { exec: 3 }; // a variant switching exec -> sleep replaces the value, never merges both keys
   assert.deepEqual(parse(x, 'fixed').workload.preStop, { sleep: 5 });
+});
+
+/** The registry path's minimal document: providers with a registry block, one registry path. */
+function registryDoc(): Record<string, any> {
+  const d = doc();
+  d.workload.registry = { registerAfter: 'start' };
+  d.paths = { registry: { type: 'registry' } };
+  d.consumer = { refresh: 'poll', pollInterval: '3s' };
+  d.variants.fixed = { workload: { registry: { registerAfter: 'ready', registerDelay: '1s' }, preStop: { offline: 5 } }, consumer: { refresh: 'watch' } };
+  return d;
+}
+
+test('the registry path: defaults filled in, a variant overrides the registration and the consumer', () => {
+  const naive = parse(registryDoc(), 'naive');
+  assert.deepEqual(naive.workload.registry, { registerAfter: 'start', registerDelay: 0, leaseTTL: 10, weight: 100, warmup: 0, deregisterOnSigterm: false });
+  assert.deepEqual(naive.consumer, { refresh: 'poll', pollInterval: 3000, upstreamTimeout: 3000, emptyProtection: true, retries: 0 });
+  const fixed = parse(registryDoc(), 'fixed');
+  assert.equal(fixed.workload.registry?.registerAfter, 'ready');
+  assert.equal(fixed.workload.registry?.registerDelay, 1000);
+  assert.deepEqual(fixed.workload.preStop, { offline: 5 });
+  assert.equal(fixed.consumer?.refresh, 'watch');
+  assert.equal(fixed.consumer?.pollInterval, 3000, 'the base consumer stays where the variant says nothing');
+});
+
+test('registry fields: bad values and combinations name the field and what is allowed', () => {
+  const cases: Array<[(d: Record<string, any>) => void, RegExp]> = [
+    [(d) => (d.workload.registry.registerAfter = 'boot'), /workload\.registry\.registerAfter: got "boot"; allowed: one of "start", "listening", "ready"/],
+    [(d) => (d.workload.registry.leaseTTL = 1), /workload\.registry\.leaseTTL: got 1; allowed: >= 2/],
+    [(d) => (d.consumer.refresh = 'push'), /consumer\.refresh: got "push"; allowed: one of "watch", "poll"/],
+    [(d) => (d.consumer.pollInterval = 3), /consumer\.pollInterval: got 3; allowed: a duration/],
+    [(d) => delete d.workload.registry, /workload\.registry: got nothing \(missing\); allowed: a registry block .*path registry is type registry/],
+    [(d) => (d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local' }), /paths: .*allowed: only registry paths/],
+    [(d) => (d.workload.preStop = { offline: 30 }), /workload\.preStop\.offline: got 30; allowed: less than terminationGracePeriodSeconds \(30\)/],
+    [(d) => (d.workload.echo = { warmupRps: 0 }), /workload\.echo\.warmupRps: got 0; allowed: > 0/],
+    [(d) => (d.load.startAfter = 'soon'), /load\.startAfter: got "soon"; allowed: a duration/],
+    [(d) => (d.rollout = { trigger: 'scale' }), /rollout\.replicas: got nothing \(missing\); allowed: the replica count each rollout sets/],
+  ];
+  for (const [mutate, want] of cases) {
+    const d = registryDoc();
+    mutate(d);
+    assert.match(issuesOf(d), want);
+  }
+  // consumer and /offline belong to the registry path only
+  const d = doc();
+  d.consumer = { refresh: 'watch' };
+  d.workload.preStop = { offline: 3 };
+  const msg = issuesOf(d);
+  assert.match(msg, /consumer: .*allowed: nothing: consumer configures the registry path/);
+  assert.match(msg, /workload\.preStop\.offline: got 3; allowed: a workload with a registry block/);
 });

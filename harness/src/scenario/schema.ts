@@ -343,7 +343,8 @@ function toIssues(error: z.ZodError, input: unknown, prefix: string[]): Scenario
     }
     let allowed = issue.message;
     if (issue.code === 'invalid_value') allowed = `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    else if (issue.code === 'too_small') allowed = `${issue.origin === 'array' ? 'at least' : '>='} ${String(issue.minimum)}`;
+    // `positive()` is an exclusive minimum: 0 itself is refused, so say "> 0", not ">= 0"
+    else if (issue.code === 'too_small') allowed = `${issue.origin === 'array' ? 'at least' : issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}`;
     else if (issue.code === 'too_big') allowed = `<= ${String(issue.maximum)}`;
     else if (issue.code === 'invalid_type') allowed = allowed.startsWith('Invalid input') ? `a ${issue.expected}` : allowed;
     else if (issue.code === 'invalid_format' && allowed.startsWith('Invalid')) allowed = `a string matching ${issue.format === 'regex' ? String((issue as { pattern?: string }).pattern) : issue.format}`;
