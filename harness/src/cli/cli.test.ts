@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { main } from '../cli.ts';
+import { main } from './main.ts';
 import type { Summary } from '../load/summary.ts';
 import { hangServer, httpServer } from '../send/fixtures.ts';
 import { CSV_COLUMNS } from './decode.ts';

@@ -4,7 +4,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_ALPHA, compareRuns, formatComparison, parseRunSpec } from '../report/compare.ts';
 import { compareHtml } from '../report/comparepage.ts';
-import { EXIT_OK, EnvError, UsageError, type Command, type Io } from './command.ts';
+import { EXIT_OK, EnvError, UsageError } from '../errors.ts';
+import type { Command, Io } from './command.ts';
 import { parseOptions } from './options.ts';
 
 const usage = `usage: lossless compare [<variant>=]<run dir>... [options]

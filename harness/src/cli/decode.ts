@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { readLedger, LedgerFormatError } from '../ledger/reader.ts';
 import type { RequestRecord } from '../record.ts';
-import { EXIT_OK, UsageError, type Command, type Io } from './command.ts';
+import { EXIT_OK, UsageError } from '../errors.ts';
+import type { Command, Io } from './command.ts';
 import { parseOptions } from './options.ts';
 import { parseChoice } from './units.ts';
 

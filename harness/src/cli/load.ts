@@ -10,12 +10,13 @@ import { formatSummary } from '../load/text.ts';
 import { createRunTimer } from '../load/clock.ts';
 import { RecordStream } from '../load/stream.ts';
 import type { RequestRecord } from '../record.ts';
-import { EXIT_OK, EnvError, UsageError, type Command, type Io } from './command.ts';
+import { EXIT_OK, EnvError, UsageError } from '../errors.ts';
+import type { Command, Io } from './command.ts';
 import { parseChoice, parseCount, parseDuration, parsePositive, utcStamp } from './units.ts';
 import { parseOptions } from './options.ts';
-import { budgetFlags } from './report.ts';
+import { budgetFlags, type Budgets } from '../budgets.ts';
+import { onInterrupt } from './signals.ts';
 import { writeRunOutputs, type RunOutputs } from '../report/folder.ts';
-import type { Budgets } from '../scenario/schema.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAX_TIMEOUT_MS = 300_000; // the ledger stores durations up to 429 s
@@ -199,8 +200,7 @@ export const loadCommand: Command = {
         if (!plan.quiet) io.stderr.write(`\nlossless: interrupted; waiting up to ${plan.config.timeoutMs} ms for in-flight requests (again to cancel them)\n`);
       } else cancel.abort();
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const offInterrupt = onInterrupt(onSignal);
     const live = !plan.quiet && io.stderr.isTTY === true;
     const stream = plan.stream ? new RecordStream(io.stdout) : undefined;
     try {
@@ -226,8 +226,7 @@ export const loadCommand: Command = {
       }
       return code;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      offInterrupt();
     }
   },
 };

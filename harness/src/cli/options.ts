@@ -1,6 +1,6 @@
 // node:util parseArgs with errors rewritten as UsageError (the option, the value, what is allowed).
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { UsageError } from './command.ts';
+import { UsageError } from '../errors.ts';
 
 /** Turns node:util parseArgs errors into messages that name the option and what is allowed. */
 export function parseOptions<T extends ParseArgsOptionsConfig>(argv: string[], options: T, allowNegative = false) {

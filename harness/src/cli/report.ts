@@ -1,9 +1,9 @@
 // `lossless report <run dir>...`: (re)writes report.html, junit.xml and summary.json's report section
 // from a run folder; exits by the budgets (scenario file, or --max-loss / --max-window).
 import { writeRunOutputs } from '../report/folder.ts';
-import { parseMaxLoss, parseMaxWindow } from '../report/gate.ts';
-import type { Budgets } from '../scenario/schema.ts';
-import { EXIT_BUDGET, EXIT_OK, UsageError, type Command, type Io } from './command.ts';
+import { budgetFlags } from '../budgets.ts';
+import { EXIT_BUDGET, EXIT_OK, UsageError } from '../errors.ts';
+import type { Command, Io } from './command.ts';
 import { parseOptions } from './options.ts';
 
 const usage = `usage: lossless report <run dir>... [options]
@@ -12,11 +12,6 @@ const usage = `usage: lossless report <run dir>... [options]
   --max-window D          longest loss window allowed per path (500ms, 2s)
   --quiet                 print nothing but errors
 exit: 0 within budget, 1 a budget breached (or a naive variant's expectation not met), 2 bad input, 3 unwritable folder`;
-
-export function budgetFlags(v: { 'max-loss'?: string | undefined; 'max-window'?: string | undefined }): Budgets | undefined {
-  if (v['max-loss'] === undefined && v['max-window'] === undefined) return undefined;
-  return { ...(v['max-loss'] !== undefined ? parseMaxLoss(v['max-loss']) : {}), ...(v['max-window'] !== undefined ? parseMaxWindow(v['max-window']) : {}) };
-}
 
 export const reportCommand: Command = {
   name: 'report',

@@ -4,15 +4,15 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_RESULTS, runScenario, RunEnvironmentError, type ScenarioRun } from '../scenario/run.ts';
+import { DEFAULT_RESULTS, runScenario, type ScenarioRun } from '../scenario/run.ts';
 import { finishRun } from '../scenario/outputs.ts';
-import { loadScenario, ScenarioError } from '../scenario/schema.ts';
-import { ClusterError } from '../scenario/kube.ts';
-import { parseMaxLoss, parseMaxWindow } from '../report/gate.ts';
+import { loadScenario } from '../scenario/schema.ts';
 import { compareRuns, formatComparison } from '../report/compare.ts';
 import { compareHtml } from '../report/comparepage.ts';
-import type { Budgets } from '../scenario/schema.ts';
-import { EXIT_BUDGET, EXIT_ENV, EXIT_OK, EnvError, UsageError, type Command, type Io } from './command.ts';
+import { budgetFlags } from '../budgets.ts';
+import { EXIT_BUDGET, EXIT_ENV, EXIT_INTERRUPTED, EXIT_OK, UsageError } from '../errors.ts';
+import type { Command, Io } from './command.ts';
+import { onInterrupt } from './signals.ts';
 import { parseOptions } from './options.ts';
 
 const SCENARIO_DIR = fileURLToPath(new URL('../../../scenarios', import.meta.url));
@@ -59,9 +59,7 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
   const { values: v } = parseOptions(argv, OPTIONS);
   if (v.variants && v.variant !== undefined) throw new UsageError('--variant and --variants: give one of them');
   const repeat = parseRepeat(v.repeat, v.variants ? 3 : 1);
-  let budgets: Budgets | undefined;
-  if (v['max-loss'] !== undefined) budgets = { ...budgets, ...parseMaxLoss(v['max-loss']) };
-  if (v['max-window'] !== undefined) budgets = { ...budgets, ...parseMaxWindow(v['max-window']) };
+  const budgets = budgetFlags(v);
   const first = await loadScenario(file, v.variant); // validates the file (exit 2) before touching the cluster
   const variants = v.variants ? first.variants : [first.variant];
 
@@ -70,11 +68,10 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
   const onSignal = () => {
     interrupts++;
     if (interrupts === 1) io.stderr.write('\nlossless: stopping: draining in-flight requests, writing what was measured, cleaning up (Ctrl-C again to exit at once)\n');
-    else process.exit(130);
+    else process.exit(EXIT_INTERRUPTED);
     ac.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const offInterrupt = onInterrupt(onSignal);
   let worst = EXIT_OK;
   const folders: Array<{ variant: string; dir: string }> = [];
   try {
@@ -94,8 +91,7 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
       }
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    offInterrupt();
   }
   if (v.variants && folders.length > 0) {
     const c = await compareRuns(folders.map((f) => ({ variant: f.variant, dir: f.dir })));
@@ -119,16 +115,6 @@ function verdictText(run: ScenarioRun, checks: Array<{ pass: boolean; message: s
   return lines.join('\n');
 }
 
-async function guarded(fn: () => Promise<number>): Promise<number> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ScenarioError) throw new UsageError(err.message);
-    if (err instanceof ClusterError || err instanceof RunEnvironmentError) throw new EnvError(err.message);
-    throw err;
-  }
-}
-
 /** `scenario` and `run` differ only in how the positional names the file. */
 function scenarioLike(name: string, what: string, summary: string, toFile: (arg: string) => string): Command {
   const usage = `usage: lossless ${name} <${what}> [options]\n${optionsHelp}`;
@@ -145,7 +131,7 @@ function scenarioLike(name: string, what: string, summary: string, toFile: (arg:
       if (positionals.length !== 1) throw new UsageError(`<${what}>: expected one, got ${positionals.length}`);
       const arg = positionals[0]!;
       const file = toFile(arg);
-      return guarded(() => execute(file, argv.filter((a) => a !== arg), io));
+      return execute(file, argv.filter((a) => a !== arg), io);
     },
   };
 }

@@ -1,5 +1,5 @@
 // Parsers for option values; each throws UsageError naming the option, the value and what is allowed.
-import { UsageError } from './command.ts';
+import { UsageError } from '../errors.ts';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { makeLoadRun } from './fixture.ts';
 import { compareRuns, formatComparison, parseRunSpec } from './compare.ts';
 import { compareCommand } from '../cli/compare.ts';
-import { UsageError, type Io } from '../cli/command.ts';
+import type { Io } from '../cli/command.ts';
+import { UsageError } from '../errors.ts';
 import { DATA_ONLY_CSS, browserSkipReason, inkPixels, launchChromium } from './browser.ts';
 
 let root: string;

@@ -6,8 +6,7 @@
 // side of a scenario) is judged by its expectation instead: it must lose, and when causes are named
 // at least one loss window must carry one of them; its budgets are not applied.
 import type { Summary } from '../load/summary.ts';
-import type { Budgets, Expectation } from '../scenario/schema.ts';
-import { UsageError } from '../cli/command.ts';
+import type { Budgets, Expectation } from '../budgets.ts';
 import type { LossWindow } from './model.ts';
 import { longestWindow } from './windows.ts';
 
@@ -111,24 +110,4 @@ export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: B
   }
   const pass = checks.every((c) => c.pass);
   return { pass, exitCode: pass ? 0 : 1, budgets, expect: expect ?? null, checks };
-}
-
-/** `--max-loss 0.1%` (percent of requests) or `--max-loss 25` (a count of lost requests). */
-export function parseMaxLoss(value: string): Budgets {
-  const v = value.trim();
-  const pct = /^(\d+(?:\.\d+)?)%$/.exec(v);
-  if (pct) {
-    const n = Number(pct[1]);
-    if (n > 100) throw new UsageError(`--max-loss '${value}': a percentage is at most 100%`);
-    return { maxLossPercent: n };
-  }
-  if (/^\d+$/.test(v)) return { maxLost: Number(v) };
-  throw new UsageError(`--max-loss '${value}': expected a percentage such as 0.1% or a whole count of lost requests such as 25`);
-}
-
-/** `--max-window 500ms` / `2s`: the longest loss window allowed on any path. */
-export function parseMaxWindow(value: string): Budgets {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(value.trim());
-  if (!m) throw new UsageError(`--max-window '${value}': expected a duration in ms or s such as 500ms or 2s`);
-  return { maxWindowMs: Number(m[1]) * (m[2] === 's' ? 1000 : 1) };
 }

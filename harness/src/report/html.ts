@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { OUTCOMES } from '../record.ts';
-import type { Budgets } from '../scenario/schema.ts';
+import type { Budgets } from '../budgets.ts';
 import { evaluateGate, type GateResult } from './gate.ts';
 import type { LossWindow, ReportInput } from './model.ts';
 import type { ReportReducer } from './reducer.ts';

@@ -2,7 +2,7 @@
 // a bare `lossless load` run has only ledger.bin and summary.json, and the report makes do with that.
 import type { Attribution, LifecycleEvent } from '../record.ts';
 import type { Summary } from '../load/summary.ts';
-import type { Budgets, Expectation } from '../scenario/schema.ts';
+import type { Budgets, Expectation } from '../budgets.ts';
 
 /** The parts of scenario.json the report reads; the rest is shown as it is. */
 export interface ScenarioInfo {

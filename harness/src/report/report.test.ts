@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeRolloutRun, OLD_POD } from './fixture.ts';
 import { writeRunOutputs } from './folder.ts';
-import { evaluateGate, parseMaxLoss, parseMaxWindow } from './gate.ts';
+import { evaluateGate } from './gate.ts';
+import { parseMaxLoss, parseMaxWindow } from '../budgets.ts';
 import { reportCommand } from '../cli/report.ts';
 import type { Summary } from '../load/summary.ts';
 import type { Io } from '../cli/command.ts';
-import { UsageError } from '../cli/command.ts';
+import { UsageError } from '../errors.ts';
 
 const GOLDEN = fileURLToPath(new URL('./report.golden.txt', import.meta.url));
 let root: string;

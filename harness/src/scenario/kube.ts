@@ -11,12 +11,12 @@ import {
   type KubernetesObject,
   type V1Deployment,
 } from '@kubernetes/client-node';
+import { EnvError } from '../errors.ts';
 
 export const FIELD_MANAGER = 'lossless';
 
 /** The cluster could not be reached or did not do what was asked in time: exit 3. */
-export class ClusterError extends Error {
-  readonly exitCode = 3;
+export class ClusterError extends EnvError {
   override name = 'ClusterError';
 }
 

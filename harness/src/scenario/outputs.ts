@@ -8,7 +8,7 @@ import { VersionApi } from '@kubernetes/client-node';
 import { attributeStream } from '../attribute/attribute.ts';
 import { readLedger } from '../ledger/reader.ts';
 import { writeRunOutputs, type RunOutputs } from '../report/folder.ts';
-import type { Budgets } from './schema.ts';
+import type { Budgets } from '../budgets.ts';
 import type { ScenarioRun } from './run.ts';
 import { connect } from './kube.ts';
 

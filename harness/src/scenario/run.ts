@@ -31,6 +31,7 @@ import { ConsumerLogs } from './consumerlogs.ts';
 import { diagnose } from './diagnose.ts';
 import { CONSUMER_NAME, REGISTRY_NAME } from './registry.ts';
 import { need } from '../lab/versions.ts';
+import { EnvError } from '../errors.ts';
 
 export interface ScenarioRunOptions {
   file: string;
@@ -92,8 +93,7 @@ function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
 }
 
 /** The environment failed (output folder, cluster): exit 3. */
-export class RunEnvironmentError extends Error {
-  readonly exitCode = 3;
+export class RunEnvironmentError extends EnvError {
   override name = 'RunEnvironmentError';
 }
 

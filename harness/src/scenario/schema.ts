@@ -9,7 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { CAUSES } from '../record.ts';
+import { budgetsSchema, expectationSchema, type Budgets, type Expectation } from '../budgets.ts';
+import { UsageError } from '../errors.ts';
 
 // ---- small value types ----
 
@@ -170,16 +171,8 @@ const rollout = z.strictObject({
   replicas: z.number().int().min(0).optional(), // trigger scale: the replica count each rollout sets (a scale-out shows warm-up)
 });
 
-const budgets = z.strictObject({
-  maxLossPercent: z.number().min(0).max(100).optional(),
-  maxLost: z.number().int().min(0).optional(),
-  maxWindowMs: z.number().min(0).optional(),
-});
-
-const expectation = z.strictObject({
-  loses: z.boolean(),
-  causes: z.array(z.enum(CAUSES)).optional(), // with loses: true, the causes attribution must name
-});
+const budgets = budgetsSchema;
+const expectation = expectationSchema;
 
 // ---- variants: only manifest fields, budgets and expectation ----
 
@@ -266,8 +259,6 @@ export type Workload = z.output<typeof workload>;
 export type PathSpec = z.output<typeof path>;
 export type LoadSpec = z.output<typeof load>;
 export type RolloutSpec = z.output<typeof rollout>;
-export type Budgets = z.output<typeof budgets>;
-export type Expectation = z.output<typeof expectation>;
 export type PreStop = Workload['preStop'];
 export type ConsumerSpec = z.output<typeof consumer>;
 export type ProviderRegistration = z.output<typeof providerRegistration>;
@@ -303,8 +294,7 @@ export interface ScenarioIssue {
 }
 
 /** Bad scenario input: the CLI prints `message` and exits with `exitCode` (2). */
-export class ScenarioError extends Error {
-  readonly exitCode = 2;
+export class ScenarioError extends UsageError {
   constructor(
     readonly file: string,
     readonly issues: ScenarioIssue[],
