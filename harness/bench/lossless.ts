@@ -38,6 +38,9 @@ export interface LosslessRun {
   out: string; // DIR for ledger.bin and summary.json
   /** Folder for node --cpu-prof output; set to profile the engine. */
   cpuProfDir?: string;
+  /** How the sender waits between ticks (--timing) and its --send-slack in ms; the engine's defaults when unset. */
+  timing?: string;
+  sendSlackMs?: number;
 }
 
 export interface LosslessResult {
@@ -78,6 +81,8 @@ export function losslessArgs(r: LosslessRun): string[] {
   else args.push('--duration', `${r.durationS ?? 10}s`);
   args.push(r.keepalive ? '--keepalive' : '--no-keepalive');
   if (r.maxInFlight !== undefined) args.push('--max-in-flight', String(r.maxInFlight));
+  if (r.timing !== undefined) args.push('--timing', r.timing);
+  if (r.sendSlackMs !== undefined) args.push('--send-slack', `${r.sendSlackMs}ms`);
   args.push('--out', r.out, '--quiet', '--json');
   return args;
 }

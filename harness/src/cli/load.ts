@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARRIVALS } from '../schedule/pacer.ts';
+import { TIMINGS } from '../schedule/alarm.ts';
 import { runLoad, type LoadConfig } from '../load/run.ts';
 import { formatProgress } from '../load/progress.ts';
 import { formatSummary } from '../load/text.ts';
@@ -32,6 +33,11 @@ const usage = `usage: lossless load <url>... [options]
   --body S | --body-file F
   --max-in-flight N       per target; more become 'dropped' records (default qps x timeout)
   --arrivals uniform|poisson     (default uniform); --seed N for poisson
+  --timing precise|timer|spin    how the sender waits between ticks (default precise: a thread wakes the
+                          loop within tens of µs; timer: setTimeout, ticks batched per millisecond;
+                          spin: setImmediate busy-wait, a whole core)
+  --send-slack D          one wake-up sends every tick due within D of the first (default 0.25ms, max 10ms):
+                          fewer wake-ups at high rates for up to D of send lag (recorded)
   --out DIR               (default results/<UTC yyyymmdd-hhmmss>-load/)
   --run-id ID             (default the output folder's name)
   --seq-base N            first seq number (default 0); seqs stay unique when two engines share a run
@@ -57,6 +63,8 @@ const OPTIONS = {
   'body-file': { type: 'string' },
   'max-in-flight': { type: 'string' },
   arrivals: { type: 'string' },
+  timing: { type: 'string' },
+  'send-slack': { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
   'run-id': { type: 'string' },
@@ -124,6 +132,8 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
   const maxInFlight = v['max-in-flight'] === undefined ? Math.max(1, Math.ceil((qps * timeoutMs) / 1000)) : parseCount('--max-in-flight', v['max-in-flight']);
   const arrivals = v.arrivals === undefined ? 'uniform' : parseChoice('--arrivals', v.arrivals, ARRIVALS);
   const seed = v.seed === undefined ? undefined : parseCount('--seed', v.seed, 0xffffffff);
+  const timing = v.timing === undefined ? undefined : parseChoice('--timing', v.timing, TIMINGS);
+  const sendSlackUs = v['send-slack'] === undefined ? undefined : Math.round(parseDuration('--send-slack', v['send-slack'], 10) * 1000);
   const stamp = `${utcStamp(now)}-load`;
   const outDir = v.out === undefined ? join(REPO_ROOT, 'results', stamp) : isAbsolute(v.out) ? v.out : resolve(v.out);
   const runId = v['run-id'] ?? (v.out === undefined ? stamp : outDir.split('/').filter(Boolean).pop() ?? stamp);
@@ -136,6 +146,7 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
       targets, qps, connections, keepalive: v.keepalive ?? true, timeoutMs, method, headers, maxInFlight, arrivals, runId,
       ...(durationMs !== undefined ? { durationMs } : {}), ...(requests !== undefined ? { requests } : {}),
       ...(body ? { body } : {}), ...(seed !== undefined ? { seed } : {}), ...(seqBase !== undefined ? { seqBase } : {}),
+      ...(timing !== undefined ? { timing } : {}), ...(sendSlackUs !== undefined ? { sendSlackUs } : {}),
     },
     outDir, quiet: v.quiet ?? false, json: v.json ?? false, stream: v.stream ?? false, help: false,
     ...budgetPart(v),

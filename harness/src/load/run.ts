@@ -4,7 +4,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RequestRecord } from '../record.ts';
-import { createPacer, type Arrivals } from '../schedule/pacer.ts';
+import { createPacer, type Arrivals, type PacerConfig } from '../schedule/pacer.ts';
+import { createAlarm, type Timing } from '../schedule/alarm.ts';
 import { Sender, type SenderConfig } from '../send/sender.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import { createRunTimer, type RunTimer } from './clock.ts';
@@ -23,13 +24,13 @@ export interface LoadConfig extends Omit<SenderConfig, 'now' | 'onRecord'> {
   maxInFlight: number;
   arrivals: Arrivals;
   seed?: number;
+  /** How the loop waits between ticks (schedule/alarm.ts); default precise. */
+  timing?: Timing;
   /**
-   * Busy-wait (setImmediate) for sends due within 1.5 ms instead of sleeping on a timer, which
-   * cannot wake sooner than 1 ms. Precise, but costs up to a core when the loop is otherwise idle,
-   * which on a small box is taken from the target. Default: only above 1000 ticks/s, where the
-   * loop is mostly busy anyway and a 1 ms timer would bunch 1+ ticks per wake-up.
+   * One wake-up sends every tick due within this many µs of the first (Pacer.wakeAt): fewer wake-ups
+   * at high rates, at the price of up to this much send lag (recorded per request). Default 250.
    */
-  spin?: boolean;
+  sendSlackUs?: number;
   /** First seq of this run (default 0): a second engine in the same run (in-cluster) starts elsewhere. */
   seqBase?: number;
 }
@@ -58,13 +59,15 @@ export interface LoadResult {
 
 /** Batch cap: after this many sends in one turn, yield to I/O so responses are read. */
 const MAX_BATCH = 256;
+const DEFAULT_SLACK_US = 250;
 
 export function loadConfigForSummary(c: LoadConfig): Record<string, unknown> {
   return {
     targets: c.targets, qps: c.qps, durationMs: c.durationMs ?? null, requests: c.requests ?? null, connections: c.connections,
     keepalive: c.keepalive, timeoutMs: c.timeoutMs, method: c.method, headers: c.headers.map(([k, v]) => `${k}: ${v}`),
     targetHeaders: c.targetHeaders?.map((hs) => hs.map(([k, v]) => `${k}: ${v}`)) ?? null,
-    bodyBytes: c.body?.length ?? 0, maxInFlight: c.maxInFlight, arrivals: c.arrivals, seed: c.seed ?? null, spin: c.spin ?? c.qps > 1000,
+    bodyBytes: c.body?.length ?? 0, maxInFlight: c.maxInFlight, arrivals: c.arrivals, seed: c.seed ?? null, timing: c.timing ?? 'precise',
+    sendSlackUs: c.sendSlackUs ?? DEFAULT_SLACK_US,
   };
 }
 
@@ -75,31 +78,52 @@ export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<
   const reducer = new SummaryReducer({ closeAfterNs: cfg.timeoutMs * 1e6 + 2e9 });
   const meter = new SecondMeter();
   let stopping = false;
+  let base = 0;
   let drained: (() => void) | undefined;
 
+  // A record means the loop is awake anyway (a response was read): a tick that has come due since is
+  // sent on this turn, after the I/O callbacks, instead of on its own wake-up (the alarm then finds
+  // it sent and stays quiet). At 5k/s most ticks go out this way.
+  let piggyQueued = false;
+  const piggyback = () => {
+    piggyQueued = false;
+    if (!stopping && pacer.dueAt(tick) <= clock.now() - base) step();
+  };
   const onRecord = (r: RequestRecord) => {
     ledger?.write(r);
     reducer.add(r);
     meter.add(r);
     opts.onRecord?.(r);
-    if (stopping && sender.inFlight === 0) drained?.();
+    if (stopping) {
+      if (sender.inFlight === 0) drained?.();
+    } else if (!piggyQueued) {
+      piggyQueued = true;
+      queueMicrotask(piggyback);
+    }
   };
   const sender = new Sender({
     targets: cfg.targets, runId: cfg.runId, connections: cfg.connections, keepalive: cfg.keepalive, timeoutMs: cfg.timeoutMs,
     method: cfg.method, headers: cfg.headers, now: clock.now, onRecord, ...(cfg.body ? { body: cfg.body } : {}),
     ...(cfg.targetHeaders ? { targetHeaders: cfg.targetHeaders } : {}),
   });
-  const pacer = createPacer({
+  const pacerConfig: PacerConfig = {
     rate: cfg.qps,
     durationNs: cfg.durationMs === undefined ? Infinity : cfg.durationMs * 1e6,
     maxTicks: cfg.requests ?? Infinity,
     arrivals: cfg.arrivals,
     ...(cfg.seed !== undefined ? { seed: cfg.seed } : {}),
-  });
+  };
+  const pacer = createPacer(pacerConfig);
   const nTargets = cfg.targets.length;
-  const base = clock.now();
   let tick = 0;
   let interrupted = false;
+  let step: () => void = () => undefined;
+  const alarm = await createAlarm({
+    timing: cfg.timing ?? 'precise', pacer, pacerConfig, slackNs: (cfg.sendSlackUs ?? DEFAULT_SLACK_US) * 1e3,
+    wake: () => step(),
+  });
+  base = clock.now();
+  alarm.start();
 
   const secondTimer = setInterval(() => {
     const s = meter.take(Math.round((clock.now() - base) / 1e9), sender.inFlight);
@@ -107,33 +131,28 @@ export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<
   }, 1000);
 
   // The send loop: everything due is sent now (a late loop catches up, stamping each request with
-  // its intended time), then it sleeps until the next due time (see LoadConfig.spin).
-  const spin = cfg.spin ?? cfg.qps > 1000;
+  // its intended time), then the alarm wakes it for the next tick (see LoadConfig.timing).
   const seqBase = cfg.seqBase ?? 0;
   await new Promise<void>((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    let ended = false;
+    const end = () => {
+      ended = true;
+      opts.signal?.removeEventListener('abort', stop);
+      resolve();
+    };
     const stop = () => {
       interrupted = true;
-      if (timer) clearTimeout(timer);
-      resolve();
+      end();
     };
     if (opts.signal?.aborted) return stop();
     opts.signal?.addEventListener('abort', stop, { once: true });
-    const step = () => {
-      timer = undefined;
-      if (interrupted) return;
+    step = () => {
+      if (ended) return;
       const elapsed = clock.now() - base;
       for (let batch = 0; ; batch++) {
         const p = pacer.pace(elapsed, tick);
-        if (p.stop) {
-          opts.signal?.removeEventListener('abort', stop);
-          return resolve();
-        }
-        if (p.waitNs > 0) {
-          if (spin && p.waitNs < 1.5e6) setImmediate(step);
-          else timer = setTimeout(step, Math.floor(p.waitNs / 1e6 - (spin ? 0.5 : 0)));
-          return;
-        }
+        if (p.stop) return end();
+        if (p.waitNs > 0) return alarm.arm(tick, elapsed);
         if (batch >= MAX_BATCH) {
           setImmediate(step);
           return;
@@ -150,6 +169,7 @@ export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<
     };
     step();
   });
+  await alarm.close();
 
   // Drain: wait for every in-flight request to end by itself (each has its own deadline); after an
   // interrupt wait at most drainMs, and a cancel signal ends the wait at once.
@@ -173,7 +193,8 @@ export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<
   await sender.close();
   const endNs = clock.now();
   const summary = reducer.result({
-    runId: cfg.runId, t0EpochNs: clock.t0EpochNs, startNs: base, endNs, partial: interrupted, config: loadConfigForSummary(cfg),
+    runId: cfg.runId, t0EpochNs: clock.t0EpochNs, startNs: base, endNs, partial: interrupted,
+    config: { ...loadConfigForSummary(cfg), ...(alarm.fallback ? { timingFallback: alarm.fallback } : {}) },
   });
   const result: LoadResult = { summary, clock };
   if (ledger && ledgerPath && opts.outDir) {

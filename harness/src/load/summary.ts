@@ -144,6 +144,7 @@ export class SummaryReducer {
   private open = new Set<Bucket>();
   private closed: Bucket[] = [];
   private lastSweep = 0;
+  private last: Bucket | undefined;
   private readonly closeAfterNs: number;
 
   constructor(opts: ReducerOptions) {
@@ -160,13 +161,16 @@ export class SummaryReducer {
     if (!acc) this.perTarget.set(r.target, (acc = new Acc()));
     acc.add(r);
     const t = Math.floor(r.scheduledAt / 1e9);
-    const key = `${t} ${r.target}`;
-    let b = this.buckets.get(key);
+    // records come in about time order: the last bucket used usually serves (no key string per record)
+    let b = this.last !== undefined && this.last.t === t && this.last.target === r.target ? this.last : undefined;
+    const key = b ? '' : `${t} ${r.target}`;
+    if (!b) b = this.buckets.get(key);
     if (!b) {
       b = { t, target: r.target, scheduled: 0, byOutcome: new Map(), hist: latencyHistogram(SERIES_HISTOGRAM_CONFIG), p50Ms: 0, p99Ms: 0 };
       this.buckets.set(key, b);
       this.open.add(b);
     }
+    this.last = b;
     b.scheduled++;
     b.byOutcome.set(r.outcome, (b.byOutcome.get(r.outcome) ?? 0) + 1);
     if (b.hist && r.outcome !== 'dropped' && r.outcome !== 'cancelled') recordNs(b.hist, r.endAt - r.scheduledAt);

@@ -68,3 +68,40 @@ test('poisson pacer: deterministic per seed, mean rate holds, gaps vary', () => 
 test('pacer rejects a non-positive rate', () => {
   assert.throws(() => createPacer({ rate: 0, durationNs: S, maxTicks: 1, arrivals: 'uniform' }), /rate must be > 0/);
 });
+
+test('wakeAt: the due time of the last tick within the slack, never past the end', () => {
+  const p = createPacer({ rate: 5000, durationNs: 1e6, maxTicks: Infinity, arrivals: 'uniform' }); // ticks at 0, 200, ... 800 µs
+  const table: Array<[number, number, number]> = [
+    // [sent, slackNs, wake]
+    [0, 0, 0], // no slack: each tick its own wake-up
+    [0, 199_999, 0], // the next tick is 1 ns too far
+    [0, 200_000, 200_000], // ... now within: both go at 200 µs (tick 0 then lags 200 µs)
+    [0, 250_000, 200_000],
+    [1, 250_000, 400_000],
+    [0, 10e6, 800_000], // the slack reaches past the end: the last tick, not a tick never sent
+    [4, 250_000, 800_000],
+  ];
+  for (const [sent, slack, want] of table) assert.equal(p.wakeAt(sent, slack), want, `wakeAt(${sent}, ${slack})`);
+  const slow = createPacer({ rate: 1000, durationNs: Infinity, maxTicks: 3, arrivals: 'uniform' });
+  assert.equal(slow.wakeAt(0, 250_000), 0, 'ticks 1 ms apart: a 250 µs slack adds no lag');
+  assert.equal(slow.wakeAt(1, 5e6), 2e6, 'maxTicks 3: tick 2 is the last');
+});
+
+test('wakeAt on poisson arrivals: within the slack, and looking ahead never changes the schedule', () => {
+  const cfg = { rate: 5000, durationNs: Infinity, maxTicks: Infinity, arrivals: 'poisson', seed: 7 } as const;
+  const a = createPacer(cfg);
+  const b = createPacer(cfg);
+  let n = 0;
+  let batches = 0;
+  while (n < 20_000) {
+    const wake = a.wakeAt(n, 250_000);
+    assert.ok(wake >= a.dueAt(n) && wake - a.dueAt(n) <= 250_000, `tick ${n}`);
+    // the loop sends every tick due by the wake-up: each of them matches a pacer that never looked ahead
+    while (a.dueAt(n) <= wake) {
+      assert.equal(a.dueAt(n), b.dueAt(n), `tick ${n}`);
+      n++;
+    }
+    batches++;
+  }
+  assert.ok(batches < n, `${batches} wake-ups for ${n} ticks: some are shared`);
+});

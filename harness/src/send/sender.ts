@@ -29,8 +29,8 @@ interface Target {
   path: string;
   pool: Pool;
   inFlight: number;
-  /** x-lossless-run, the common and the per-target headers, flattened once */
-  fixedHeaders: string[];
+  /** x-lossless-seq (value filled per attempt), x-lossless-run, the common and the per-target headers, flattened once */
+  headerTemplate: string[];
   /** attempts handed to undici and not ended yet; at most `connections` */
   active: number;
   /** attempts waiting for a free connection, in order */
@@ -65,13 +65,17 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
     readonly seq: number,
     readonly target: Target,
     readonly scheduledAt: number,
-    readonly sentAt: number,
+    /** When the attempt started; replaced by the time its request head is written to a socket. */
+    public sentAt: number,
   ) {
     this.origin = target.origin;
     this.path = target.path;
   }
 
   onSocket(remoteAddr: string | undefined, localPort: number | undefined, reused: boolean, headerBytes: number): void {
+    // the send time is when the head goes on the wire (undici publishes sendHeaders right before its
+    // socket write), not when it was handed over: waits for a free connection are send lag, measured
+    this.sentAt = this.sender.now();
     this.remoteAddr = remoteAddr;
     this.localPort = localPort;
     this.reused = reused;
@@ -134,15 +138,18 @@ export class Sender {
   readonly bodyBytes: number;
   private targets: Target[];
   private live = new Set<Attempt>();
-  private readonly dispatchBase: { method: string; body: Buffer | null; reset: boolean; headersTimeout: number; bodyTimeout: number };
+  private readonly method: string;
+  private readonly body: Buffer | null;
+  private readonly reset: boolean;
+  readonly now: () => number;
 
   constructor(private readonly cfg: SenderConfig) {
     ensureTap();
     this.bodyBytes = cfg.body?.length ?? 0;
     this.targets = cfg.targets.map((t, i) => {
       const u = new URL(t);
-      const fixedHeaders = ['x-lossless-run', cfg.runId];
-      for (const [k, v] of [...cfg.headers, ...(cfg.targetHeaders?.[i] ?? [])]) fixedHeaders.push(k, v);
+      const headerTemplate = ['x-lossless-seq', '', 'x-lossless-run', cfg.runId];
+      for (const [k, v] of [...cfg.headers, ...(cfg.targetHeaders?.[i] ?? [])]) headerTemplate.push(k, v);
       return {
         name: t,
         origin: u.origin,
@@ -159,13 +166,16 @@ export class Sender {
           bodyTimeout: 0,
         }),
         inFlight: 0,
-        fixedHeaders,
+        headerTemplate,
         active: 0,
         queue: [],
         queueHead: 0,
       };
     });
-    this.dispatchBase = { method: cfg.method, body: cfg.body ?? null, reset: !cfg.keepalive, headersTimeout: 0, bodyTimeout: 0 };
+    this.method = cfg.method;
+    this.body = cfg.body ?? null;
+    this.reset = !cfg.keepalive;
+    this.now = cfg.now;
   }
 
   get inFlight(): number {
@@ -202,11 +212,12 @@ export class Sender {
   }
 
   private dispatch(target: Target, a: Attempt): void {
-    const headers = ['x-lossless-seq', String(a.seq), ...target.fixedHeaders];
+    const headers = target.headerTemplate.slice();
+    headers[1] = String(a.seq);
     a.dispatched = true;
     target.active++;
     try {
-      target.pool.dispatch({ ...this.dispatchBase, path: target.path, headers }, a);
+      target.pool.dispatch({ method: this.method, path: target.path, headers, body: this.body, reset: this.reset, headersTimeout: 0, bodyTimeout: 0 }, a);
     } catch (err) {
       // dispatch throws only on invalid options; still one record, never a crash mid-run
       a.onResponseError(undefined, err as Error);
