@@ -65,17 +65,13 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
     readonly seq: number,
     readonly target: Target,
     readonly scheduledAt: number,
-    /** When the attempt started; replaced by the time its request head is written to a socket. */
-    public sentAt: number,
+    readonly sentAt: number,
   ) {
     this.origin = target.origin;
     this.path = target.path;
   }
 
   onSocket(remoteAddr: string | undefined, localPort: number | undefined, reused: boolean, headerBytes: number): void {
-    // the send time is when the head goes on the wire (undici publishes sendHeaders right before its
-    // socket write), not when it was handed over: waits for a free connection are send lag, measured
-    this.sentAt = this.sender.now();
     this.remoteAddr = remoteAddr;
     this.localPort = localPort;
     this.reused = reused;
@@ -141,7 +137,6 @@ export class Sender {
   private readonly method: string;
   private readonly body: Buffer | null;
   private readonly reset: boolean;
-  readonly now: () => number;
 
   constructor(private readonly cfg: SenderConfig) {
     ensureTap();
@@ -175,7 +170,6 @@ export class Sender {
     this.method = cfg.method;
     this.body = cfg.body ?? null;
     this.reset = !cfg.keepalive;
-    this.now = cfg.now;
   }
 
   get inFlight(): number {
