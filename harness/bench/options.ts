@@ -1,5 +1,6 @@
 // argv of `npm run bench -- ...`. Bad input exits 2 with the option, the value and what is allowed.
 import { parseArgs } from 'node:util';
+import { TIMINGS } from '../src/schedule/alarm.ts';
 
 export const SECTIONS = ['rate', 'throughput', 'ledger', 'errors'] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -17,15 +18,18 @@ export interface BenchOptions {
   ledgerQps: number;
   errorRequests: number;
   connections: number;
+  /** The engine's --timing values to run in the rate section, each its own row (default precise). */
+  timings: string[];
   out?: string;
 }
 
 export class UsageError extends Error {}
 
 export const USAGE = `usage: npm run bench -- [--quick | --long] [--only rate,throughput,ledger,errors] [--rates 1000,5000,10000]
-  [--seconds N (per rate run)] [--connections N (default 32)] [--out DIR]
+  [--seconds N (per rate run)] [--connections N (default 32)] [--timings precise,timer,spin] [--out DIR]
   --quick  short runs (5 s per rate, 5 s throughput, 15 s ledger, 3000 error requests): a smoke run, not the figures
-  --long   the ledger/memory run lasts 10 minutes at 5k QPS instead of 60 s extrapolated`;
+  --long   the ledger/memory run lasts 10 minutes at 5k QPS instead of 60 s extrapolated
+  --timings  the engine's --timing values for the rate section, one row each (default precise; spin is the engine before issue 11)`;
 
 function positiveInt(name: string, v: string, max: number): number {
   const n = Number(v);
@@ -47,6 +51,7 @@ export function parseOptions(argv: string[]): BenchOptions {
         rates: { type: 'string' },
         seconds: { type: 'string' },
         connections: { type: 'string' },
+        timings: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -66,6 +71,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     sections = names as Section[];
   }
   const rates = v.rates === undefined ? [1000, 5000, 10000] : v.rates.split(',').map((r) => positiveInt('rates', r.trim(), 200_000));
+  const timings = v.timings === undefined ? ['precise'] : v.timings.split(',').map((t) => t.trim());
+  for (const t of timings) {
+    if (!(TIMINGS as readonly string[]).includes(t)) throw new UsageError(`--timings ${JSON.stringify(t)}: expected a comma list of ${TIMINGS.join(', ')}`);
+  }
   const quick = Boolean(v.quick);
   const opts: BenchOptions = {
     quick,
@@ -78,6 +87,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     ledgerQps: 5000,
     errorRequests: quick ? 3000 : 10000,
     connections: v.connections === undefined ? 32 : positiveInt('connections', v.connections, 4096),
+    timings,
   };
   if (v.out !== undefined) opts.out = v.out;
   return opts;

@@ -9,6 +9,8 @@ import { ms, pct, table, type Cell } from './table.ts';
 export interface RateRow {
   target: number;
   tool: 'lossless' | PeerName;
+  /** lossless's --timing for this row */
+  timing?: string;
   achieved: number;
   pctOfTarget: number;
   sendLagP50Ms?: number;
@@ -33,7 +35,7 @@ export interface RateSection {
 }
 
 const HOW: Record<RateRow['tool'], string> = {
-  lossless: 'open loop; achieved = sends / span of actual send times in the ledger',
+  lossless: 'open loop; achieved = sends / span of actual send times in the ledger. Timing precise (default): a thread wakes the loop per batch of ticks due within 0.25 ms; timer: setTimeout, per-millisecond batches; spin: setImmediate busy-wait (the engine before issue 11)',
   fortio: 'closed loop per thread (-c threads each pace qps/c; a slow reply delays its thread); ActualQPS (its -c warm-up requests uncounted)',
   vegeta: 'open loop; rate from its own timestamps (taken when a worker picks a tick up: late sends hidden)',
   autocannon: '--overallRate: per-connection limit reset every second (bursts at second boundaries); responses / duration',
@@ -43,8 +45,9 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
   const seconds = ctx.opts.rateSeconds;
   const rows: RateRow[] = [];
   for (const rate of ctx.opts.rates) {
-    await withEcho(ctx, `rate ${rate}/s lossless ${seconds}s`, {}, async (echo) => {
-      const out = join(await runDir(ctx, `rate-${rate}`), 'lossless');
+    for (const timing of ctx.opts.timings) {
+    await withEcho(ctx, `rate ${rate}/s lossless --timing ${timing} ${seconds}s`, {}, async (echo) => {
+      const out = join(await runDir(ctx, `rate-${rate}`), `lossless-${timing}`);
       try {
         const r = await runLossless(ctx.root, ctx.node, {
           url: echo.url,
@@ -53,12 +56,14 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
           connections: ctx.opts.connections,
           keepalive: true,
           out,
+          timing,
         });
         const s = await ledgerStats(ctx.root, ctx.node, join(out, 'ledger.bin'));
         const { failedSeqs5xx: _, ...ledger } = s;
         const row: RateRow = {
           target: rate,
           tool: 'lossless',
+          timing,
           achieved: s.sendRate,
           pctOfTarget: (s.sendRate / rate) * 100,
           sendLagP50Ms: s.lagP50Ms,
@@ -73,9 +78,10 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
         row.summaryLagP99Ms = r.summary.totals.sendLagMs.p99;
         rows.push(row);
       } catch (e) {
-        rows.push(failed(rate, 'lossless', e));
+        rows.push({ ...failed(rate, 'lossless', e), timing });
       }
     });
+    }
     for (const tool of ['fortio', 'vegeta', 'autocannon'] as const) {
       await withEcho(ctx, `rate ${rate}/s ${tool} ${seconds}s`, {}, async (echo) => {
         try {
@@ -106,7 +112,8 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
     }
   }
   const goals = ctx.opts.rates.map((rate) => {
-    const l = rows.find((r) => r.tool === 'lossless' && r.target === rate && !r.error);
+    // the goals are the engine's default timing (the first asked for)
+    const l = rows.find((r) => r.tool === 'lossless' && r.timing === ctx.opts.timings[0] && r.target === rate && !r.error);
     const g: RateSection['goals'][number] = { rate, withinHalfPercent: !!l && Math.abs(l.pctOfTarget - 100) <= 0.5 };
     if (rate === 5000) g.lagP99Under1ms = !!l && (l.sendLagP99Ms ?? Infinity) < 1;
     return g;
@@ -119,9 +126,10 @@ function failed(rate: number, tool: RateRow['tool'], e: unknown): RateRow {
 }
 
 export function formatRate(s: RateSection): string {
+  const name = (r: RateRow) => (r.timing && r.timing !== 'precise' ? `${r.tool} (${r.timing})` : r.tool);
   const rows: Cell[][] = s.rows.map((r) => [
     r.target,
-    r.tool,
+    name(r),
     r.error ? 'FAILED' : Math.round(r.achieved),
     r.error ? '-' : pct(r.pctOfTarget),
     r.tool === 'lossless' && !r.error ? ms(r.sendLagP99Ms, 3) : 'n/a',
@@ -132,12 +140,12 @@ export function formatRate(s: RateSection): string {
   const lines = [
     `1. Rate fidelity (${s.seconds} s per run; every tool: keep-alive, at most ${s.connections} connections, ${TIMEOUT_S} s request timeout)`,
     table(['target/s', 'tool', 'achieved/s', '% target', 'send-lag p99', 'requests', 'not ok', 'CPU µs/req'], rows),
-    ...s.rows.filter((r) => r.error).map((r) => `   ${r.tool} at ${r.target}/s failed: ${r.error}`),
+    ...s.rows.filter((r) => r.error).map((r) => `   ${name(r)} at ${r.target}/s failed: ${r.error}`),
     ...s.rows
       .filter((r) => r.tool === 'lossless' && r.ledger && r.notOk > 0)
       .map(
         (r) =>
-          `   lossless at ${r.target}/s, not ok by class: ${Object.entries(r.ledger!.byOutcome)
+          `   ${name(r)} at ${r.target}/s, not ok by class: ${Object.entries(r.ledger!.byOutcome)
             .filter(([o]) => o !== 'ok')
             .map(([o, n]) => `${o} ${n}`)
             .join(', ')} (send lag p50 ${ms(r.sendLagP50Ms, 3)})`,
@@ -145,7 +153,7 @@ export function formatRate(s: RateSection): string {
     '   CPU µs/req: the tool process\'s user+system CPU / requests (lossless: within its run, start-up and post-run report left out)',
     '   how each tool computes its rate:',
     ...Object.entries(HOW).map(([t, h]) => `     ${t}: ${h}`),
-    `   goals (lossless): ${s.goals
+    `   goals (lossless${s.rows.some((r) => r.timing && r.timing !== 'precise') ? ', timing precise' : ''}): ${s.goals
       .map((g) => `${g.rate}/s within 0.5% ${g.withinHalfPercent ? 'MET' : 'MISSED'}${g.lagP99Under1ms === undefined ? '' : `, send-lag p99 < 1 ms ${g.lagP99Under1ms ? 'MET' : 'MISSED'}`}`)
       .join('; ')}`,
   ];
