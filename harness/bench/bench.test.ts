@@ -38,9 +38,9 @@ test('options: defaults, --quick, and bad input naming the option', () => {
   assert.throws(() => parseOptions(['--only', 'speed']), /--only "speed"/);
   assert.throws(() => parseOptions(['--quick', '--long']), /choose one/);
   assert.throws(() => parseOptions(['--bogus']), UsageError);
-  assert.deepEqual(parseOptions([]).timings, ['precise']);
-  assert.deepEqual(parseOptions(['--timings', 'precise,spin']).timings, ['precise', 'spin']);
-  assert.throws(() => parseOptions(['--timings', 'precise,busy']), /--timings "busy": expected a comma list of precise, timer, spin/);
+  assert.deepEqual(parseOptions([]).timings, ['default']);
+  assert.deepEqual(parseOptions(['--timings', 'default,spin']).timings, ['default', 'spin']);
+  assert.throws(() => parseOptions(['--timings', 'precise,busy']), /--timings "busy": expected a comma list of default, precise, timer, spin/);
 });
 
 test('table: numbers right-aligned, text left-aligned', () => {

@@ -35,7 +35,7 @@ export interface RateSection {
 }
 
 const HOW: Record<RateRow['tool'], string> = {
-  lossless: 'open loop; achieved = sends / span of actual send times in the ledger. Timing precise (default): a thread wakes the loop per batch of ticks due within 0.25 ms; timer: setTimeout, per-millisecond batches; spin: setImmediate busy-wait (the engine before issue 11)',
+  lossless: 'open loop; achieved = sends / span of actual send times in the ledger. --timing: precise, a thread wakes the loop per batch of ticks due within 0.5 ms; timer, setTimeout, per-millisecond batches; spin, setImmediate busy-wait (the engine before issue 11); no suffix = the default (timer up to 1000/s, precise above)',
   fortio: 'closed loop per thread (-c threads each pace qps/c; a slow reply delays its thread); ActualQPS (its -c warm-up requests uncounted)',
   vegeta: 'open loop; rate from its own timestamps (taken when a worker picks a tick up: late sends hidden)',
   autocannon: '--overallRate: per-connection limit reset every second (bursts at second boundaries); responses / duration',
@@ -56,7 +56,7 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
           connections: ctx.opts.connections,
           keepalive: true,
           out,
-          timing,
+          ...(timing === 'default' ? {} : { timing }),
         });
         const s = await ledgerStats(ctx.root, ctx.node, join(out, 'ledger.bin'));
         const { failedSeqs5xx: _, ...ledger } = s;
@@ -126,7 +126,7 @@ function failed(rate: number, tool: RateRow['tool'], e: unknown): RateRow {
 }
 
 export function formatRate(s: RateSection): string {
-  const name = (r: RateRow) => (r.timing && r.timing !== 'precise' ? `${r.tool} (${r.timing})` : r.tool);
+  const name = (r: RateRow) => (r.timing && r.timing !== 'default' ? `${r.tool} (${r.timing})` : r.tool);
   const rows: Cell[][] = s.rows.map((r) => [
     r.target,
     name(r),
@@ -153,7 +153,7 @@ export function formatRate(s: RateSection): string {
     '   CPU µs/req: the tool process\'s user+system CPU / requests (lossless: within its run, start-up and post-run report left out)',
     '   how each tool computes its rate:',
     ...Object.entries(HOW).map(([t, h]) => `     ${t}: ${h}`),
-    `   goals (lossless${s.rows.some((r) => r.timing && r.timing !== 'precise') ? ', timing precise' : ''}): ${s.goals
+    `   goals (${s.rows.find((r) => r.tool === 'lossless') ? name(s.rows.find((r) => r.tool === 'lossless')!) : 'lossless'}): ${s.goals
       .map((g) => `${g.rate}/s within 0.5% ${g.withinHalfPercent ? 'MET' : 'MISSED'}${g.lagP99Under1ms === undefined ? '' : `, send-lag p99 < 1 ms ${g.lagP99Under1ms ? 'MET' : 'MISSED'}`}`)
       .join('; ')}`,
   ];

@@ -33,10 +33,10 @@ const usage = `usage: lossless load <url>... [options]
   --body S | --body-file F
   --max-in-flight N       per target; more become 'dropped' records (default qps x timeout)
   --arrivals uniform|poisson     (default uniform); --seed N for poisson
-  --timing precise|timer|spin    how the sender waits between ticks (default precise: a thread wakes the
-                          loop within tens of µs; timer: setTimeout, ticks batched per millisecond;
-                          spin: setImmediate busy-wait, a whole core)
-  --send-slack D          one wake-up sends every tick due within D of the first (default 0.25ms, max 10ms):
+  --timing precise|timer|spin    how the sender waits between ticks: precise, a thread wakes the loop within
+                          tens of µs; timer, setTimeout, ticks batched per millisecond; spin, setImmediate
+                          busy-wait, a whole core (default timer up to --qps 1000, precise above)
+  --send-slack D          one wake-up sends every tick due within D of the first (default 0.5ms, max 10ms):
                           fewer wake-ups at high rates for up to D of send lag (recorded)
   --out DIR               (default results/<UTC yyyymmdd-hhmmss>-load/)
   --run-id ID             (default the output folder's name)

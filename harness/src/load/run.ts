@@ -24,11 +24,15 @@ export interface LoadConfig extends Omit<SenderConfig, 'now' | 'onRecord'> {
   maxInFlight: number;
   arrivals: Arrivals;
   seed?: number;
-  /** How the loop waits between ticks (schedule/alarm.ts); default precise. */
+  /**
+   * How the loop waits between ticks (schedule/alarm.ts). Default (defaultTiming): timer up to 1000
+   * ticks/s, where ticks are 1 ms or more apart and a timer's whole milliseconds serve (a wake-up costs
+   * less than the thread's two), precise above, where per-millisecond batches would lag up to 1 ms.
+   */
   timing?: Timing;
   /**
    * One wake-up sends every tick due within this many µs of the first (Pacer.wakeAt): fewer wake-ups
-   * at high rates, at the price of up to this much send lag (recorded per request). Default 250.
+   * at high rates, at the price of up to this much send lag (recorded per request). Default 500.
    */
   sendSlackUs?: number;
   /** First seq of this run (default 0): a second engine in the same run (in-cluster) starts elsewhere. */
@@ -59,14 +63,18 @@ export interface LoadResult {
 
 /** Batch cap: after this many sends in one turn, yield to I/O so responses are read. */
 const MAX_BATCH = 256;
-const DEFAULT_SLACK_US = 250;
+const DEFAULT_SLACK_US = 500;
+
+export function defaultTiming(qps: number): Timing {
+  return qps > 1000 ? 'precise' : 'timer';
+}
 
 export function loadConfigForSummary(c: LoadConfig): Record<string, unknown> {
   return {
     targets: c.targets, qps: c.qps, durationMs: c.durationMs ?? null, requests: c.requests ?? null, connections: c.connections,
     keepalive: c.keepalive, timeoutMs: c.timeoutMs, method: c.method, headers: c.headers.map(([k, v]) => `${k}: ${v}`),
     targetHeaders: c.targetHeaders?.map((hs) => hs.map(([k, v]) => `${k}: ${v}`)) ?? null,
-    bodyBytes: c.body?.length ?? 0, maxInFlight: c.maxInFlight, arrivals: c.arrivals, seed: c.seed ?? null, timing: c.timing ?? 'precise',
+    bodyBytes: c.body?.length ?? 0, maxInFlight: c.maxInFlight, arrivals: c.arrivals, seed: c.seed ?? null, timing: c.timing ?? defaultTiming(c.qps),
     sendSlackUs: c.sendSlackUs ?? DEFAULT_SLACK_US,
   };
 }
@@ -119,7 +127,7 @@ export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<
   let interrupted = false;
   let step: () => void = () => undefined;
   const alarm = await createAlarm({
-    timing: cfg.timing ?? 'precise', pacer, pacerConfig, slackNs: (cfg.sendSlackUs ?? DEFAULT_SLACK_US) * 1e3,
+    timing: cfg.timing ?? defaultTiming(cfg.qps), pacer, pacerConfig, slackNs: (cfg.sendSlackUs ?? DEFAULT_SLACK_US) * 1e3,
     wake: () => step(),
   });
   base = clock.now();
