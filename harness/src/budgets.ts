@@ -32,7 +32,7 @@ export function parseMaxLoss(value: string): Budgets {
   throw new UsageError(`--max-loss '${value}': expected a percentage such as 0.1% or a whole count of lost requests such as 25`);
 }
 
-/** `--max-window 500ms` / `2s`: the longest loss window allowed on any path. */
+/** `--max-window 500ms` / `2s`: the longest outage (consecutive failures, any cause) allowed on any path. */
 export function parseMaxWindow(value: string): Budgets {
   const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(value.trim());
   if (!m) throw new UsageError(`--max-window '${value}': expected a duration in ms or s such as 500ms or 2s`);

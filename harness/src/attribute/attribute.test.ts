@@ -3,69 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Attribution, LifecycleEvent, Outcome, RequestRecord } from '../record.ts';
+import type { Attribution, RequestRecord } from '../record.ts';
+import { burst, endpoint, ev, GONE, MS, only, readyPod, rec } from './fixture.ts';
 import { attribute, attributeStream, attributeWithSkew } from './attribute.ts';
 import { summarizeAttributions } from './summary.ts';
 
-const MS = 1e6;
-let seq = 0;
-
-function rec(target: string, tMs: number, outcome: Outcome, extra: Partial<RequestRecord> = {}): RequestRecord {
-  const r: RequestRecord = {
-    seq: seq++,
-    target,
-    scheduledAt: tMs * MS,
-    sentAt: tMs * MS,
-    endAt: (tMs + 3) * MS,
-    outcome,
-    phase: outcome === 'ok' ? 'none' : 'connect',
-    reusedConnection: false,
-    bytesSent: 100,
-    bytesReceived: outcome === 'ok' ? 200 : 0,
-    ...extra,
-  };
-  if (outcome === 'http-5xx' && r.status === undefined) r.status = 502;
-  return r;
-}
-
-/** Failures every `stepMs` from `fromMs` to `toMs` inclusive. */
-function burst(target: string, fromMs: number, toMs: number, outcome: Outcome, extra: Partial<RequestRecord> = {}, stepMs = 20): RequestRecord[] {
-  const out: RequestRecord[] = [];
-  for (let t = fromMs; t <= toMs; t += stepMs) out.push(rec(target, t, outcome, extra));
-  return out;
-}
-
-function ev(tMs: number, kind: LifecycleEvent['kind'], pod: string | undefined, extra: Partial<LifecycleEvent> = {}): LifecycleEvent {
-  const source = (['process-start', 'listening', 'ready', 'sigterm', 'last-request', 'exit'] as string[]).includes(kind) ? 'pod-log' : kind.startsWith('ingress') ? 'ingress' : kind === 'lb-announce' ? 'lb' : 'watch';
-  const e: LifecycleEvent = { at: tMs * MS, source, kind, ...extra };
-  if (pod) e.pod = pod;
-  return e;
-}
-
-/** A pod that is ready in Service `svc` from `tMs`. */
-function readyPod(pod: string, ip: string, node: string, tMs: number, svc = 'echo-clusterip', probe = true): LifecycleEvent[] {
-  const ep = { service: svc, ready: true, serving: true, terminating: false };
-  return [
-    ev(tMs - 2000, 'pod-created', pod, { node, podIP: ip, detail: { hasReadinessProbe: probe, gracePeriodSeconds: 30 } }),
-    ev(tMs - 1500, 'listening', pod),
-    ev(tMs - 1500, 'ready', pod),
-    ev(tMs - 100, 'pod-ready', pod, { node, podIP: ip }),
-    ev(tMs, 'endpoint-added', pod, { node, podIP: ip, detail: ep }),
-    ev(tMs, 'endpoint-ready', pod, { node, podIP: ip, detail: ep }),
-  ];
-}
-
-function endpoint(tMs: number, kind: LifecycleEvent['kind'], pod: string, ip: string, node: string, state: { ready: boolean; serving: boolean; terminating: boolean }, svc = 'echo-clusterip'): LifecycleEvent {
-  return ev(tMs, kind, pod, { node, podIP: ip, detail: { service: svc, ...state } });
-}
-
-const GONE = { ready: false, serving: false, terminating: true };
-
-function only(attrs: Attribution[], cause: string): Attribution {
-  const found = attrs.filter((a) => a.cause === cause);
-  assert.equal(found.length, 1, `one ${cause} window in ${JSON.stringify(attrs.map((a) => [a.cause, a.target, a.lost]))}`);
-  return found[0] as Attribution;
-}
 
 test('routed after SIGTERM while still in endpoints: lag from SIGTERM to removal, preStop fix from it', () => {
   const events = [

@@ -47,7 +47,7 @@ const usage = `usage: lossless load <url>... [options]
   --quiet                 no progress line and no text summary
   --json                  print summary.json on stdout instead of the text summary
   --max-loss P%|N         loss budget per target: a percentage (0.1%) or a count of lost requests; exit 1 beyond it
-  --max-window D          longest loss window allowed per target (500ms, 2s); exit 1 beyond it
+  --max-window D          longest outage allowed per target (consecutive failures, any cause; 500ms, 2s); exit 1 beyond it
   report.html and junit.xml are written beside summary.json (lossless report regenerates them)`;
 
 const OPTIONS = {

@@ -1,6 +1,7 @@
 // `lossless report <run dir>...`: (re)writes report.html, junit.xml and summary.json's report section
 // from a run folder; exits by the budgets (scenario file, or --max-loss / --max-window).
 import { writeRunOutputs } from '../report/folder.ts';
+import { longestOutageMs } from '../report/windows.ts';
 import { budgetFlags } from '../budgets.ts';
 import { EXIT_BUDGET, EXIT_OK, UsageError } from '../errors.ts';
 import type { Command, Io } from './command.ts';
@@ -9,7 +10,7 @@ import { parseOptions } from './options.ts';
 const usage = `usage: lossless report <run dir>... [options]
   writes report.html, junit.xml and the report section of summary.json into each run folder
   --max-loss P%|N         loss budget per path: a percentage (0.1%) or a count of lost requests
-  --max-window D          longest loss window allowed per path (500ms, 2s)
+  --max-window D          longest outage allowed per path (consecutive failures < 1 s apart, any cause; 500ms, 2s)
   --quiet                 print nothing but errors
 exit: 0 within budget, 1 a budget breached (or a naive variant's expectation not met), 2 bad input, 3 unwritable folder`;
 
@@ -37,8 +38,8 @@ export const reportCommand: Command = {
       if (v.quiet) continue;
       io.stdout.write(`${out.htmlPath} (${Math.round(out.htmlBytes / 1024)} KiB), ${out.junitPath}\n`);
       const windows = out.windows.length;
-      const longest = out.windows.reduce((m, w) => Math.max(m, w.durationMs), 0);
-      io.stdout.write(`  ${windows} loss window${windows === 1 ? '' : 's'}${windows ? `, longest ${longest} ms` : ''}; ${out.gate.checks.length === 0 ? 'no budget set' : out.gate.expect?.loses ? (out.gate.pass ? 'expectation met (expected to lose)' : 'EXPECTATION NOT MET') : out.gate.pass ? 'within budget' : 'BUDGET BREACHED'}\n`);
+      const longest = longestOutageMs(out.windows);
+      io.stdout.write(`  ${windows} loss window${windows === 1 ? '' : 's'}${windows ? `, longest outage ${longest} ms` : ''}; ${out.gate.checks.length === 0 ? 'no budget set' : out.gate.expect?.loses ? (out.gate.pass ? 'expectation met (expected to lose)' : 'EXPECTATION NOT MET') : out.gate.pass ? 'within budget' : 'BUDGET BREACHED'}\n`);
       for (const c of out.gate.checks.filter((x) => !x.pass)) io.stdout.write(`  breach: ${c.target ?? 'run'}: ${c.message}\n`);
     }
     return code;

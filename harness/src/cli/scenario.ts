@@ -21,7 +21,7 @@ const optionsHelp = `  --variant NAME          the variant to run (default: the 
   --variants              run every variant of the file, then compare them
   --repeat N              runs per variant (default 1; with --variants default 3)
   --max-loss X            budget: 0.1% of requests or a count such as 25 (overrides the file's budgets)
-  --max-window D          budget: the longest loss window on any path, e.g. 500ms or 2s
+  --max-window D          budget: the longest outage (consecutive failures, any cause) on any path, e.g. 500ms or 2s
   --results DIR           parent of the run folders (default results/)
   --keep                  keep the scenario's namespace after the run (for debugging)
   --no-lab-up             use the running lab as it is (no lab:up first; e.g. from docker-compose.yml)

@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import { readRun } from './folder.ts';
 import { lossWindows } from './html.ts';
+import { longestOutageMs } from './windows.ts';
 import { mannWhitney, median, minAttainableP, type RankTest } from './stats.ts';
 
 export const DEFAULT_ALPHA = 0.1;
@@ -95,7 +96,7 @@ export async function runFigures(spec: RunSpec): Promise<RunFigures> {
   return {
     dir: spec.dir, runId: s.runId, variant,
     scheduled: s.totals.scheduled, lost: s.totals.lost, lossPct: s.totals.lossPct, byOutcome: { ...s.totals.byOutcome } as Record<string, number>,
-    windows: windows.length, longestWindowMs: windows.reduce((m, w) => Math.max(m, w.durationMs), 0),
+    windows: windows.length, longestWindowMs: longestOutageMs(windows),
     p50Ms: s.totals.latencyFromIntendedMs.p50, p99Ms: s.totals.latencyFromIntendedMs.p99, causes,
     series: { okPerS, lostPerS, p99Ms },
   };

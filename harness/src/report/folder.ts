@@ -13,6 +13,7 @@ import { EnvError, UsageError } from '../errors.ts';
 import type { GateResult } from './gate.ts';
 import { REPORT_VERSION, gateOf, lossWindows, renderHtml } from './html.ts';
 import type { EnvInfo, LossWindow, ReportInput, ScenarioInfo } from './model.ts';
+import { longestOutageMs } from './windows.ts';
 import { ReportReducer } from './reducer.ts';
 import { junitXml } from './junit.ts';
 
@@ -78,6 +79,7 @@ export interface ReportSection {
   version: number;
   windows: Array<Omit<LossWindow, 'start' | 'end'> & { startNs: number; endNs: number }>;
   causes: Record<string, { windows: number; lost: number }>;
+  /** The longest outage on any path (consecutive failures, whatever windows explain them), ms. */
   longestWindowMs: number;
   gate: Omit<GateResult, 'checks'> & { checks: Array<Omit<GateResult['checks'][number], 'window'> & { window: number | null }> };
   files: { html: string; junit: string };
@@ -94,7 +96,7 @@ export function reportSection(windows: LossWindow[], gate: GateResult): ReportSe
     version: REPORT_SECTION_VERSION,
     windows: windows.map(({ start, end, ...w }) => ({ ...w, startNs: start, endNs: end })),
     causes,
-    longestWindowMs: windows.reduce((m, w) => Math.max(m, w.durationMs), 0),
+    longestWindowMs: longestOutageMs(windows),
     gate: { ...gate, checks: gate.checks.map(({ window, ...c }) => ({ ...c, window: window ? windows.indexOf(window) : null })) },
     files: { html: 'report.html', junit: 'junit.xml' },
   };

@@ -2,13 +2,13 @@
 // naming the loss window and cause that broke it, and the exit code (0 within budget, 1 breached).
 //
 // Budgets apply per traffic path (target): maxLossPercent to its loss %, maxLost to its lost count,
-// maxWindowMs to its longest loss window. A variant that expects loss (expect.loses: true, the naive
+// maxWindowMs to its longest outage (its consecutive failures, whatever windows explain them). A variant that expects loss (expect.loses: true, the naive
 // side of a scenario) is judged by its expectation instead: it must lose, and when causes are named
 // at least one loss window must carry one of them; its budgets are not applied.
 import type { Summary } from '../load/summary.ts';
 import type { Budgets, Expectation } from '../budgets.ts';
 import type { LossWindow } from './model.ts';
-import { longestWindow } from './windows.ts';
+import { longestOutageOf } from './windows.ts';
 
 export type CheckKind = 'maxLossPercent' | 'maxLost' | 'maxWindowMs' | 'expect-loss' | 'expect-cause' | 'expect-no-loss';
 
@@ -97,12 +97,16 @@ export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: B
         });
       }
       if (budgets.maxWindowMs !== undefined) {
-        const w = longestWindow(ws);
-        const actual = w?.durationMs ?? 0;
+        const o = longestOutageOf(ws);
+        const actual = o?.durationMs ?? 0;
         const pass = actual <= budgets.maxWindowMs;
+        // the window named is the outage's biggest piece; the message lists every piece
+        const w = o ? worst(o.windows) : undefined;
+        const s = (ns: number) => ((ns - originNs) / 1e9).toFixed(3);
+        const inside = o ? o.windows.map((x) => `${x.cause ?? 'no cause attributed'}${x.pods.length ? ` on ${x.pods.join(', ')}` : ''} (${x.lost} lost, ${x.durationMs} ms)`).join('; ') : '';
         checks.push({
           kind: 'maxWindowMs', target: t.target, limit: budgets.maxWindowMs, actual, pass,
-          message: w ? `longest loss window ${actual} ms ${pass ? '<=' : '>'} budget ${budgets.maxWindowMs} ms: ${describeWindow(w, originNs)}` : `no loss window (budget ${budgets.maxWindowMs} ms)`,
+          message: o ? `longest outage ${actual} ms ${pass ? '<=' : '>'} budget ${budgets.maxWindowMs} ms: ${s(o.start)}-${s(o.end)} s, ${o.lost} lost, ${o.windows.length} window${o.windows.length === 1 ? '' : 's'}: ${inside}` : `no loss window (budget ${budgets.maxWindowMs} ms)`,
           ...(!pass && w ? { window: w } : {}),
         });
       }

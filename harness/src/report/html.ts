@@ -9,7 +9,8 @@ import { evaluateGate, type GateResult } from './gate.ts';
 import type { LossWindow, ReportInput } from './model.ts';
 import type { ReportReducer } from './reducer.ts';
 import { PALETTE, buildView, type ViewData } from './view.ts';
-import { groupFailures, sortWindows, windowsFromAttributions } from './windows.ts';
+import { groupFailures, sortWindows, WINDOW_GAP_MS, windowsFromAttributions } from './windows.ts';
+import { outagesOf } from '../attribute/outage.ts';
 
 export const REPORT_VERSION = 1;
 
@@ -108,6 +109,10 @@ export function renderHtml(input: ReportInput, red: ReportReducer, windows: Loss
     lossText: `${s.totals.lost} of ${s.totals.scheduled - s.totals.cancelled} (${s.totals.lossPct}%)`,
     gate: { ...gate, checks: gate.checks.map((c) => ({ ...c, target: label(c.target) })) }, verdictText, outcomeCols, pathRows,
     marksCapped: red.marks.length < red.lost, marksShown: red.marks.length, marksTotal: red.lost,
+    outages: outagesOf(windows, WINDOW_GAP_MS).map((o) => ({
+      target: label(o.target), from: seconds(o.start), to: seconds(o.end), durationMs: o.durationMs, lost: o.lost,
+      inside: o.windows.map((w) => `${w.cause ?? 'no cause'}${w.pods.length ? ` (${w.pods.join(', ')})` : ''} ${w.lost}`).join('; '),
+    })),
     windows: windows.map((w) => ({
       target: label(w.target), from: seconds(w.start), to: seconds(w.end), durationMs: w.durationMs, lost: w.lost,
       byOutcome: Object.entries(w.byOutcome).map(([o, c]) => `${o} ${c}`).join(', '), pods: w.pods.join(', '),

@@ -135,7 +135,7 @@ test('budget flags override the scenario: a loose budget passes, a count and a w
   assert.equal(tight.gate.pass, false);
   const win = tight.gate.checks.find((c) => c.kind === 'maxWindowMs' && !c.pass);
   assert.ok(win?.window, 'the breach carries its window');
-  assert.match(win.message, /longest loss window [\d.]+ ms > budget 1 ms: window [\d.]+-[\d.]+ s/);
+  assert.match(win.message, /longest outage [\d.]+ ms > budget 1 ms: [\d.]+-[\d.]+ s, \d+ lost, \d+ windows?: /);
   assert.ok(tight.gate.checks.filter((c) => c.kind === 'maxLost').every((c) => c.pass), `lost == budget passes (${known})`);
 });
 

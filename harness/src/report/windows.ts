@@ -2,6 +2,7 @@
 // windows (cause, evidence, fix). Without it (a bare `lossless load` run has no timeline) failures on
 // one target are grouped here by time alone and carry no cause.
 import type { Attribution } from '../record.ts';
+import { longestOutage, type Outage } from '../attribute/outage.ts';
 import type { LossWindow } from './model.ts';
 import type { FailureTime } from './reducer.ts';
 
@@ -59,6 +60,16 @@ export function longestWindow(ws: LossWindow[]): LossWindow | undefined {
   let best: LossWindow | undefined;
   for (const w of ws) if (!best || w.durationMs > best.durationMs) best = w;
   return best;
+}
+
+/** The longest outage (a path's consecutive failures, whatever windows explain them): what budgets and compare measure. */
+export function longestOutageOf(ws: LossWindow[]): Outage<LossWindow> | undefined {
+  return longestOutage(ws, WINDOW_GAP_MS);
+}
+
+/** Duration of the longest outage, 0 without loss. */
+export function longestOutageMs(ws: LossWindow[]): number {
+  return longestOutageOf(ws)?.durationMs ?? 0;
 }
 
 function byStart(a: LossWindow, b: LossWindow): number {
