@@ -146,6 +146,7 @@ export const CAUSES = [
   'registry-provider-initialising',
   'registry-stale-after-sigterm',
   'consumer-cache-stale',
+  'ambiguous', // the evidence fits mechanisms on different pods and cannot separate them: each is named
   'unexplained',
 ] as const;
 export type Cause = (typeof CAUSES)[number];

@@ -59,6 +59,10 @@ export interface Fit {
   since: number;
   /** Events that tie this failure to the cause (used as evidence). */
   anchors: LifecycleEvent[];
+  /** The mechanism held at the failure's instant (false: only if the data plane lagged behind a change). */
+  sure: boolean;
+  /** For `ambiguous`: the best fit of each pod that could have caused it. */
+  candidates?: Fit[];
 }
 
 export interface Judged {
@@ -177,8 +181,9 @@ export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent
       continue;
     }
     const fits = registryTargets.has(r.target) ? judgeRegistryPath(r, tl) : judge(r, tl, connPod(r), o);
-    const best: Fit = fits[0] ?? { cause: 'unexplained', pods: r.servedBy ? [r.servedBy] : [], anchors: [], since: 0 };
-    judged.push({ r, fit: best, others: [...new Set(fits.slice(1).map((f) => f.cause).filter((c) => c !== best.cause))] });
+    const best: Fit = choose(fits, r, tl, connPod(r)) ?? { cause: 'unexplained', pods: r.servedBy ? [r.servedBy] : [], anchors: [], since: 0, sure: false };
+    const named = new Set([best.cause, ...(best.candidates ?? []).map((c) => c.cause)]);
+    judged.push({ r, fit: best, others: [...new Set(fits.map((f) => f.cause).filter((c) => !named.has(c)))] });
   }
 
   const windows = group(judged, dropped, o.gapMs * MS);
@@ -187,6 +192,44 @@ export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent
 }
 
 // ---- judging one failure ----
+
+/**
+ * The fit that labels a failure. When the failure names its pod (servedBy, the pod IP reached, a pinned
+ * socket) its mechanisms nest (a kill inside a stop) and the most specific wins. When it names none, the
+ * pods that could have failed it at that instant compete: fits that held at that instant beat fits that
+ * need the data plane to have lagged behind a change; if pods still compete with different mechanisms the
+ * result is `ambiguous`, naming each, never a pick by the order of causes.
+ */
+function choose(fits: Fit[], r: RequestRecord, tl: Timeline, connPodName: string | undefined): Fit | undefined {
+  if (fits.length <= 1) return fits[0];
+  const named = r.servedBy ?? connPodName ?? ((tl.podByIp.get(ipOf(r.remoteAddr) ?? '') ?? []).length === 1 ? 'ip' : undefined);
+  if (named) return fits[0];
+  const pool = fits.some((f) => f.sure) ? fits.filter((f) => f.sure) : fits;
+  // per pod (or pod-less mechanism), its most specific fit; fits arrive sorted by PRIORITY then since
+  const perPods = new Map<string, Fit>();
+  for (const f of pool) {
+    const key = [...f.pods].sort().join(',');
+    if (!perPods.has(key)) perPods.set(key, f);
+  }
+  const best = [...perPods.values()];
+  const causes = new Set(best.map((f) => f.cause));
+  if (causes.size <= 1) return pool[0];
+  // one candidate per cause: the most recent mechanism among the pods that share it
+  const byCause = new Map<Cause, Fit>();
+  for (const f of best) {
+    const had = byCause.get(f.cause);
+    if (!had || f.since > had.since) byCause.set(f.cause, f);
+  }
+  const candidates = [...byCause.values()].sort((a, b) => a.cause.localeCompare(b.cause));
+  return {
+    cause: 'ambiguous',
+    pods: [...new Set(candidates.flatMap((f) => f.pods))].sort(),
+    since: Math.max(...candidates.map((f) => f.since)),
+    anchors: candidates.flatMap((f) => f.anchors),
+    sure: candidates.every((f) => f.sure),
+    candidates,
+  };
+}
 
 function ipOf(addr: string | undefined): string | undefined {
   if (!addr) return undefined;
@@ -204,7 +247,7 @@ function ipOf(addr: string | undefined): string | undefined {
 function judgeRegistry(r: RequestRecord, f: PodFacts): Fit[] {
   const fits: Fit[] = [];
   const add = (cause: Cause, anchors: Array<LifecycleEvent | undefined>, since: number) =>
-    fits.push({ cause, pods: [f.pod], since, anchors: anchors.filter((e): e is LifecycleEvent => e !== undefined) });
+    fits.push({ cause, pods: [f.pod], since, sure: true, anchors: anchors.filter((e): e is LifecycleEvent => e !== undefined) });
   // The consumer picked the provider when the request reached it (about sentAt); the failure is reported
   // at endAt (a refusal at once, a timeout after the consumer's upstream timeout).
   const picked = r.sentAt;
@@ -245,7 +288,7 @@ function judgeRegistryPath(r: RequestRecord, tl: Timeline): Fit[] {
   const t = Math.max(r.sentAt, r.endAt);
   const z = tl.consumerEmpty.find((x) => t >= x.from && t <= x.to + 0.05 * S);
   if (!z) return [];
-  return [{ cause: 'no-ready-endpoints', pods: [], since: z.from, anchors: [z.startEvent, ...(z.endEvent ? [z.endEvent] : [])] }];
+  return [{ cause: 'no-ready-endpoints', pods: [], since: z.from, sure: true, anchors: [z.startEvent, ...(z.endEvent ? [z.endEvent] : [])] }];
 }
 
 function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, o: ResolvedOptions): Fit[] {
@@ -264,8 +307,8 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
   // A socket reused and then cut was routed long before: no routing decision was made for this request
   // (kube-proxy pins connections), or the cut is between the client and a proxy.
   const routed = !(r.reusedConnection && CONN_CUT.has(r.outcome));
-  const add = (cause: Cause, pods: string[], anchors: Array<LifecycleEvent | undefined>, since = 0) =>
-    fits.push({ cause, pods, since, anchors: anchors.filter((e): e is LifecycleEvent => e !== undefined) });
+  const add = (cause: Cause, pods: string[], anchors: Array<LifecycleEvent | undefined>, since = 0, sure = true) =>
+    fits.push({ cause, pods, since, sure, anchors: anchors.filter((e): e is LifecycleEvent => e !== undefined) });
   // Log lines and request stamps are two clocks read in two processes: a refusal stamped a few ms before
   // the SIGTERM line that caused it is still caused by it.
   const jitter = 0.05 * S;
@@ -295,7 +338,7 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
   // The Service had no endpoint to send to (or had none a moment ago and the data plane lags). A proxy
   // such as the ingress needs a ready one; kube-proxy also uses serving terminating endpoints.
   for (const z of proxy5xx ? tl.noReady : tl.noUsable) {
-    if (t >= z.from && t <= z.to + lag) add('no-ready-endpoints', [], [z.startEvent, z.endEvent], z.from);
+    if (t >= z.from && t <= z.to + lag) add('no-ready-endpoints', [], [z.startEvent, z.endEvent], z.from, t <= z.to + jitter);
   }
   // Proxy 5xx after the endpoints dropped the pod but before the ingress acted on it.
   if (proxy5xx) {
@@ -334,7 +377,7 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
       // Without a routing-off event on the timeline, the pod object's deletion (or 30 s) bounds the blame.
       const routedUntil = f.routingGone ?? f.gone ?? dead + 30 * S;
       if (t > routedUntil + lag && !podErr) continue;
-      add('routed-after-sigterm', [f.pod], [f.deletingEvent, f.sigtermEvent, f.routingGoneEvent], dead);
+      add('routed-after-sigterm', [f.pod], [f.deletingEvent, f.sigtermEvent, f.routingGoneEvent], dead, podErr !== undefined || t <= routedUntil + jitter);
     }
   }
   // The pod was in endpoints before its app was ready.
@@ -347,7 +390,7 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
     }
     if (!f.hasLogs || !((NO_ANSWER.has(r.outcome) && routed) || proxy5xx)) continue;
     const acceptsAt = f.listening ?? f.appReady;
-    if (acceptsAt === undefined || t < acceptsAt) add('routed-before-ready', [f.pod], [f.endpointReadyEvent, f.events.find((e) => e.kind === 'listening' || e.kind === 'ready')], f.endpointReady);
+    if (acceptsAt === undefined || t < acceptsAt) add('routed-before-ready', [f.pod], [f.endpointReadyEvent, f.events.find((e) => e.kind === 'listening' || e.kind === 'ready')], f.endpointReady, t >= f.endpointReady - jitter);
   }
   fits.sort((a, b) => PRIORITY.indexOf(a.cause) - PRIORITY.indexOf(b.cause) || b.since - a.since);
   return fits;

@@ -39,6 +39,20 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
   const layer = proxy ? 'the ingress' : 'the data plane (kube-proxy)';
 
   switch (w.cause) {
+    case 'ambiguous': {
+      // Each candidate described as if it were the cause, side by side: the reader sees what each one needs.
+      const cands = w.items[0]?.fit.candidates ?? [];
+      const parts = cands.map((c) => {
+        const d = describe({ ...w, cause: c.cause, pods: [...c.pods].sort(), items: w.items.map((j) => ({ ...j, fit: c, others: [] })) }, tl, o);
+        for (const [k, v] of Object.entries(d.evidence.lagsMs)) lags[`${c.cause}.${k}`] = v;
+        for (const e of d.evidence.events) events.set(`${e.kind}|${e.at}|${e.pod ?? ''}`, e);
+        return { cause: c.cause, pods: c.pods, sure: c.sure, text: d.evidence.text.replace(/^\d+ (lost|requests)[^:]*: /, ''), fix: d.fix };
+      });
+      const sureTxt = (p: { sure: boolean }) => (p.sure ? '' : ' [only if the data plane lagged behind the change]');
+      text = `${lostN} lost over ${durMs} ms: ambiguous: ${parts.map((p) => p.cause).join(' or ')}; the failures name no pod and each of these could have failed them: ${parts.map((p) => `${p.cause} (${p.pods.join(', ') || 'no pod'}): ${p.text}${sureTxt(p)}`).join(' | ')}`;
+      fix = parts.map((p) => `if ${p.cause}: ${p.fix}`).join('; ');
+      break;
+    }
     case 'routed-after-sigterm':
     case 'ingress-upstream-stale': {
       const f = f0 as PodFacts;
