@@ -225,7 +225,7 @@ test('a 5xx the pod itself sent while healthy is not blamed on the rollout', () 
   assert.deepEqual(attrs.map((a) => a.cause), ['unexplained']);
 });
 
-test('clock skew: pod-log times 3 s ahead are moved back before they are compared', () => {
+test('clock skew: pod-log times of a node measured 3 s ahead are moved back before they are compared', () => {
   const skewed = (offsetMs: number) => [
     ...readyPod('x', '10.244.1.5', 'w1', 0),
     ...readyPod('y', '10.244.2.5', 'w2', 0),
@@ -236,24 +236,25 @@ test('clock skew: pod-log times 3 s ahead are moved back before they are compare
     endpoint(92_500, 'endpoint-not-ready', 'x', '10.244.1.5', 'w1', GONE),
   ];
   const records = burst('clusterip', 90_100, 92_000, 'connect-refused');
+  const clock = (node: string, offsetMs: number) => ({ node, offsetMs, rttMs: 30, samples: 5, method: 'test' });
   // Uncorrected, the SIGTERM line would come after the failures and nothing would explain them.
-  const res = attributeWithSkew(records, skewed(3000));
+  const res = attributeWithSkew(records, skewed(3000), { clocks: [clock('w1', 3000), clock('w2', 0)] });
   const w1 = res.skew.find((s) => s.node === 'w1');
-  assert.equal(w1?.method, 'median');
-  assert.equal(w1?.offsetMs, 3060);
+  assert.equal(w1?.method, 'measured');
+  assert.equal(w1?.offsetMs, 3000);
   const a = only(res.attributions, 'routed-after-sigterm');
   assert.equal(a.lost, records.length);
-  assert.equal(a.evidence.lagsMs.deletionToSigtermMs, 0);
+  assert.equal(a.evidence.lagsMs.deletionToSigtermMs, 60);
 
-  // Without skew the estimate is zero and nothing moves.
-  const plain = attributeWithSkew(records, skewed(0));
-  assert.equal(plain.skew.find((s) => s.node === 'w1')?.method, 'zero');
+  // Measured ~0 (within the round trip): nothing moves.
+  const plain = attributeWithSkew(records, skewed(0), { clocks: [clock('w1', 4)] });
+  assert.equal(plain.skew.find((s) => s.node === 'w1')?.method, 'within-rtt');
   assert.equal(only(plain.attributions, 'routed-after-sigterm').evidence.lagsMs.deletionToSigtermMs, 60);
 
-  // An offset beyond the bound (2 h) is reported, not applied: the failures stay unexplained.
-  const wild = attributeWithSkew(records, skewed(7_200_000));
-  assert.equal(wild.skew.find((s) => s.node === 'w1')?.method, 'not-applied');
-  assert.deepEqual(wild.attributions.map((x) => x.cause), ['unexplained']);
+  // Not measured: nothing is guessed, the 3 s-ahead lines stay where they are and explain nothing.
+  const unmeasured = attributeWithSkew(records, skewed(3000));
+  assert.equal(unmeasured.skew.find((s) => s.node === 'w1')?.method, 'not-measured');
+  assert.deepEqual(unmeasured.attributions.map((x) => x.cause), ['unexplained']);
 });
 
 test('summary: loss per window, cause and target', () => {

@@ -13,7 +13,8 @@
 
 import { type Attribution, type Cause, isLost, type LifecycleEvent, type Outcome, type RequestRecord } from '../record.ts';
 import { describe } from './evidence.ts';
-import { correctSkew, estimateSkew, type NodeSkew, type SkewOptions } from './skew.ts';
+import type { NodeClock } from '../observe/clock.ts';
+import { correctSkew, type NodeSkew, skewFromClocks } from './skew.ts';
 import { buildTimeline, deadFrom, endpointsAt, firstChangeAfter, isProvider, type PodFacts, type Timeline } from './timeline.ts';
 
 export interface AttributeOptions {
@@ -25,11 +26,12 @@ export interface AttributeOptions {
   ingressLagMs?: number;
   /** Margin added to measured lags in fixes: max(this, 20%) (ms). */
   marginMs?: number;
-  skew?: SkewOptions;
+  /** Each node's clock against the host's, measured at run start (env.json nodeClocks): the only skew applied. */
+  clocks?: readonly NodeClock[];
 }
 
 /** Options with their defaults filled in. */
-export type ResolvedOptions = Required<Omit<AttributeOptions, 'skew'>>;
+export type ResolvedOptions = Required<Omit<AttributeOptions, 'clocks'>>;
 
 const MS = 1e6;
 const S = 1e9;
@@ -86,7 +88,7 @@ export function attribute(records: Iterable<RequestRecord>, events: readonly Lif
   return attributeWithSkew(records, events, opts).attributions;
 }
 
-/** attribute(), also returning the clock-skew estimate it applied to pod-log times. */
+/** attribute(), also returning the measured clock skew it applied to pod-log times. */
 export function attributeWithSkew(records: Iterable<RequestRecord>, events: readonly LifecycleEvent[], opts: AttributeOptions = {}): AttributionResult {
   const d = new RecordDigest();
   for (const r of records) d.add(r);
@@ -130,8 +132,9 @@ export class RecordDigest {
 }
 
 export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent[], opts: AttributeOptions = {}): AttributionResult {
-  const o = { gapMs: 1000, dataplaneLagMs: 2000, ingressLagMs: 500, marginMs: 500, ...opts };
-  const skew = estimateSkew(events, opts.skew);
+  const { clocks, ...rest } = opts;
+  const o = { gapMs: 1000, dataplaneLagMs: 2000, ingressLagMs: 500, marginMs: 500, ...rest };
+  const skew = skewFromClocks(events, clocks);
   const tl = buildTimeline(correctSkew(events, skew));
   const { conns, accepted, lost } = d;
   for (const h of conns.values()) h.sort((a, b) => a.at - b.at);

@@ -1,8 +1,8 @@
 // Lifecycle events from inside the pods: the echo workload's JSON log lines, the preStop span derived
 // from them, and a follower that streams a container's log lines.
 //
-// Times in these lines come from the node's clock (epoch ms), not the harness's: the attribution
-// estimates the offset between the two (attribute/skew.ts) before it compares them with watch stamps.
+// Times in these lines come from the node's clock (epoch ms), not the harness's: the run measures the
+// offset between the two at its start (observe/clock.ts) and attribution applies it (attribute/skew.ts).
 
 import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch, type Dispatcher } from 'undici';

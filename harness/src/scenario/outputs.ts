@@ -36,7 +36,7 @@ function packageVersion(): string {
 }
 
 export async function finishRun(run: ScenarioRun, budgets?: Budgets): Promise<FinishedRun> {
-  const { attributions, skew } = await attributeStream(readLedger(join(run.dir, 'ledger.bin')), run.events);
+  const { attributions, skew } = await attributeStream(readLedger(join(run.dir, 'ledger.bin')), run.events, { clocks: run.nodeClocks ?? [] });
   writeFileSync(join(run.dir, 'attribution.json'), JSON.stringify(attributions, null, 2) + '\n');
 
   const env = {
@@ -51,6 +51,8 @@ export async function finishRun(run: ScenarioRun, budgets?: Budgets): Promise<Fi
     hostCpu: { meanPct: run.hostCpu.meanPct, maxPct: run.hostCpu.maxPct, saturatedSeconds: run.hostCpu.saturatedSeconds },
     paths: Object.fromEntries([...run.targets.host.map((t) => [t.path, t.url]), ...(run.targets.inCluster ? [[run.targets.inCluster.path, `${run.targets.inCluster.url} (in cluster)`]] : [])]),
     inClusterLoader: run.inCluster ?? null,
+    // measured per node at run start (±rttMs/2), and what attribution applied of it
+    nodeClocks: run.nodeClocks ?? [],
     clockSkew: skew,
     interrupted: run.interrupted,
     error: run.error?.message ?? null,

@@ -17,6 +17,7 @@ import { SummaryReducer, type Summary } from '../load/summary.ts';
 import { watchCluster, type ClusterWatch } from '../observe/cluster.ts';
 import { parseEchoLine, derivePreStop } from '../observe/podlog.ts';
 import { sampleHostCpu, type HostCpu } from '../observe/hostcpu.ts';
+import { measureNodeClocks, type NodeClock } from '../observe/clock.ts';
 import { loadScenario, type Scenario } from './schema.ts';
 import { buildManifests, deploymentFor, LABEL_APP } from './manifest.ts';
 import { apply, connect, deleteNamespace, ensureNamespace, waitLoadBalancerIP, waitRollout, type Kube } from './kube.ts';
@@ -65,6 +66,8 @@ export interface ScenarioRun {
   error?: Error;
   /** Problems met along the way that did not stop the run (a lost log stream, an incomplete loader stream). */
   warnings: string[];
+  /** Each node's clock against the host's, measured before the load started. */
+  nodeClocks?: NodeClock[];
 }
 
 /** results/ at the repository's top, whatever the working directory. */
@@ -181,6 +184,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   let targets: PathTargets = { host: [] };
   const labels = { 'app.kubernetes.io/managed-by': 'lossless', 'lossless.dev/run': runId };
   let error: Error | undefined;
+  let nodeClocks: NodeClock[] = [];
 
   try {
     await ensureNamespace(k, s.namespace, labels);
@@ -226,6 +230,11 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
     targets = await resolveTargets(m.routes, s.namespace, (svc) => waitLoadBalancerIP(k, s.namespace, svc, 120_000, o.signal));
     // Routing must answer before the measurement starts: a path that never answers is an environment problem.
     await probeTargets(targets.host, 90_000, o.signal);
+    // Pod-log times are the nodes' clocks: measure each against ours now (attribution applies only this).
+    const nodes = (await k.core.listNode()).items.map((n) => n.metadata?.name ?? '').filter((n) => n !== '');
+    nodeClocks = await measureNodeClocks(nodes);
+    log(`node clocks: ${nodeClocks.map((c) => (c.offsetMs === null ? `${c.node} not measured (${c.error})` : `${c.node} ${c.offsetMs} ms ±${(c.rttMs ?? 0) / 2}`)).join('; ')}`);
+    for (const c of nodeClocks) if (c.offsetMs === null) warn(`the clock of node ${c.node} was not measured (${c.method}: ${c.error}): its pod-log times are taken as they are`);
     log(`paths: ${[...targets.host.map((t) => `${t.path} ${t.url}`), ...(targets.inCluster ? [`${targets.inCluster.path} ${targets.inCluster.url} (in cluster)`] : [])].join('; ')}`);
 
     if (s.load.startAfter > 0) {
@@ -313,7 +322,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   }
   const records: RequestRecord[] = [];
   for await (const r of readLedger(join(dir, 'ledger.bin'))) records.push(r);
-  const run: ScenarioRun = { dir, runId, scenario: s, summary, records, events, targets, hostCpu, interrupted: interrupted(), warnings };
+  const run: ScenarioRun = { dir, runId, scenario: s, summary, records, events, targets, hostCpu, interrupted: interrupted(), warnings, nodeClocks };
   if (loaderResult) run.inCluster = loaderResult;
   if (error) run.error = error;
   return run;

@@ -1,0 +1,30 @@
+// The node-clock measurement against real processes: the host's own `date` (offset ~0, within the
+// round trip) and a `date` shifted 3 s ahead (the offset is found to within the round trip).
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { test } from 'node:test';
+import { measureNodeClock, type NodeClockReader } from './clock.ts';
+
+const shell = (script: string): NodeClockReader => () =>
+  new Promise((resolve, reject) => execFile('sh', ['-c', script], (err, out) => (err ? reject(err) : resolve(out))));
+
+test('the same clock measures ~0, within the min round trip', async () => {
+  const c = await measureNodeClock('host', shell('date +%s%N'), { method: 'sh date' });
+  assert.equal(c.samples, 5);
+  assert.ok(c.rttMs !== null && c.rttMs > 0);
+  assert.ok(Math.abs(c.offsetMs as number) <= (c.rttMs as number) / 2 + 1, `offset ${c.offsetMs} ms within ±${c.rttMs}/2`);
+});
+
+test('a clock 3 s ahead measures +3000 ms to within the round trip', async () => {
+  const c = await measureNodeClock('ahead', shell('echo $(( $(date +%s%N) + 3000000000 ))'), { method: 'sh date+3s' });
+  assert.ok(Math.abs((c.offsetMs as number) - 3000) <= (c.rttMs as number) / 2 + 1, `offset ${c.offsetMs} ms, rtt ${c.rttMs}`);
+});
+
+test('a node that cannot be read is not measured, with the reader\'s code', async () => {
+  const c = await measureNodeClock('nope', shell('exit 7'));
+  assert.equal(c.offsetMs, null);
+  assert.equal(c.error, '7');
+  const junk = await measureNodeClock('junk', shell('echo soon'));
+  assert.equal(junk.error, 'not-epoch-ns');
+});
