@@ -99,17 +99,30 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
     }
     case 'persistent-connection-cut': {
       const reused = w.items.filter((j) => j.r.reusedConnection).length;
+      // Two mechanisms (FORMAT.md): the idle-socket race (stale-keepalive: closed as the request went out)
+      // and the in-flight cut (the peer had the request, held it, closed without answering).
+      const races = w.items.filter((j) => j.r.outcome === 'stale-keepalive').length;
+      const cuts = w.items.length - races;
+      const heldMs = w.items.reduce((m, j) => (j.r.outcome === 'stale-keepalive' ? m : Math.max(m, msOf(j.r.endAt - j.r.sentAt))), 0);
+      if (races > 0) lags.idleRaces = races;
+      if (cuts > 0) lags.inFlightCutMaxHeldMs = heldMs;
+      const kinds = [
+        ...(races > 0 ? [`${races} idle-socket race${races > 1 ? 's' : ''} (closed as the request went out)`] : []),
+        ...(cuts > 0 ? [`${cuts} in-flight cut${cuts > 1 ? 's' : ''} (held up to ${heldMs} ms, then closed without an answer)`] : []),
+      ].join(', ');
       const f = f0;
       if (f) {
         const gone = Math.min(deadFrom(f) ?? Infinity, f.exit ?? Infinity);
         if (Number.isFinite(gone)) lags.podStopToCutMs = msOf(lastSent - gone);
-        text = `${lostN} requests on reused keep-alive connections to pod ${f.pod} failed when it went away (${reused} of ${w.items.length} on reused sockets)`;
+        text = `${lostN} requests on reused keep-alive connections to pod ${f.pod} failed when it went away: ${kinds} (${reused} of ${w.items.length} on reused sockets)`;
       } else {
         const reload = [...events.values()].find((e) => e.source === 'ingress');
         if (reload) lags.reloadToCutMs = msOf(w.start - reload.at);
-        text = `${lostN} requests on reused keep-alive connections failed around an ingress reload (${reused} of ${w.items.length} on reused sockets)`;
+        text = `${lostN} requests on reused keep-alive connections failed around an ingress reload: ${kinds} (${reused} of ${w.items.length} on reused sockets)`;
       }
-      fix = `on SIGTERM answer in-flight requests with "Connection: close" and close idle keep-alive sockets before exiting (ON_SIGTERM=drain:<s>, inside a preStop sleep); clients should retry idempotent requests that fail on a reused connection`;
+      const raceFix = `on SIGTERM answer with "Connection: close" and close idle keep-alive sockets before exiting, keep the server's idle timeout above the client's; clients should retry idempotent requests that fail on a reused connection`;
+      const cutFix = `finish in-flight requests before closing their connections (ON_SIGTERM=drain:<s> longer than the slowest request, inside terminationGracePeriodSeconds: one was cut after ${sec(heldMs)} in flight)`;
+      fix = [...(cuts > 0 ? [cutFix] : []), ...(races > 0 ? [raceFix] : [])].join('; and ');
       break;
     }
     case 'no-ready-endpoints': {

@@ -38,11 +38,22 @@ export function errorCodeOf(err: unknown): string {
 }
 
 /**
+ * The boundary between the idle-socket race and an in-flight cut on a reused socket (ms between the
+ * request's last byte written and the close). In the race the server had closed the idle socket as the
+ * request went out: its FIN or RST is back within a round trip (well under 1 ms on loopback or a kind
+ * network) plus the client's event-loop delay. A close later than this came from a server that had the
+ * request and closed without answering. 25 ms: above a busy client's loop delay, below any hold a
+ * server-side cut is seen with (a cut within 25 ms of the request is counted as the race).
+ */
+export const IDLE_RACE_MS = 25;
+
+/**
  * @param phase how far the attempt got: connect (no socket yet), write (request being written),
  *   headers (written, awaiting the response head), body (head received)
  * @param reused the socket had served an earlier request
+ * @param heldMs ms from the request's last byte written to the error; undefined when it was not all written
  */
-export function classifyError(code: string, phase: Phase, reused: boolean): Outcome {
+export function classifyError(code: string, phase: Phase, reused: boolean, heldMs?: number): Outcome {
   if (code === CANCEL_CODE) return 'cancelled';
   if (DNS.has(code)) return 'dns';
   if (REFUSED.has(code)) return 'connect-refused';
@@ -50,9 +61,10 @@ export function classifyError(code: string, phase: Phase, reused: boolean): Outc
   if (TIMEOUT.has(code)) return 'timeout';
   if (RESET.has(code)) {
     if (phase === 'body') return 'reset-during-body';
-    // A reused socket the peer had already closed: the classic keep-alive race. It wins over
-    // reset-before-response whenever the socket was reused (DESIGN.md).
-    return reused ? 'stale-keepalive' : 'reset-before-response';
+    // A reused socket the peer closed as the request went out (not all written, or closed within a
+    // round trip of it): the keep-alive race. Closed later, the peer had the request and cut it: the
+    // same class as on a fresh socket (DESIGN.md, FORMAT.md).
+    return reused && (heldMs === undefined || heldMs < IDLE_RACE_MS) ? 'stale-keepalive' : 'reset-before-response';
   }
   if (UNREACHABLE.has(code)) return 'connect-refused';
   return 'other';

@@ -82,6 +82,12 @@ export const midBodyServer = () =>
  */
 export const staleKeepAliveServer = () => rawServer((s, nth) => (nth === 0 ? s.write(OK_RESPONSE) : s.destroy()));
 
+/**
+ * Answers the first request on each connection, then holds the next one `holdMs` and closes the
+ * connection without answering: a server that had the request and cut it (not the idle-socket race).
+ */
+export const inFlightCutServer = (holdMs: number) => rawServer((s, nth) => (nth === 0 ? s.write(OK_RESPONSE) : setTimeout(() => s.destroy(), holdMs)));
+
 /** A node:http server answering `status` with x-lossless-pod. */
 export async function httpServer(status = 200, pod = 'fixture'): Promise<Fixture> {
   const seen = new Map<number, number>();

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { runLoad, type LoadConfig } from '../load/run.ts';
 import type { RequestRecord } from '../record.ts';
-import { hangServer, httpServer, midBodyServer, refusedUrl, resetServer, staleKeepAliveServer } from './fixtures.ts';
+import { hangServer, httpServer, inFlightCutServer, midBodyServer, refusedUrl, resetServer, staleKeepAliveServer } from './fixtures.ts';
 
 function config(targets: string[], over: Partial<LoadConfig> = {}): LoadConfig {
   return {
@@ -129,6 +129,20 @@ test('stale-keepalive: a reused socket closed under the request fails, and is no
     // the server saw seq 1 exactly once: no silent retry on a new connection
     assert.equal(f.seen.get(1), 1);
     assert.equal(f.seen.size, 2);
+  } finally {
+    await f.close();
+  }
+});
+
+test('a reused socket the server closed 800 ms after it had the request is an in-flight cut (reset-before-response), not stale-keepalive', async () => {
+  const f = await inFlightCutServer(800);
+  try {
+    const rs = await records(config([f.url], { connections: 1, requests: 2, qps: 5 }));
+    assert.equal(rs[0]!.outcome, 'ok');
+    assert.equal(rs[1]!.reusedConnection, true);
+    assert.ok((rs[1]!.endAt - rs[1]!.sentAt) / 1e6 >= 750, 'the server held it');
+    assert.equal(rs[1]!.outcome, 'reset-before-response');
+    assert.equal(f.seen.get(1), 1);
   } finally {
     await f.close();
   }

@@ -59,6 +59,7 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
   controller: Dispatcher.DispatchController | undefined;
   timer: NodeJS.Timeout | undefined;
   dispatched = false;
+  writtenAt: number | undefined;
 
   constructor(
     private readonly sender: Sender,
@@ -92,6 +93,7 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
 
   onRequestSent(): void {
     if (this.phase === 'write') this.phase = 'headers';
+    this.writtenAt = this.sender.now(); // how long the peer held it before a close says race or cut (classify.ts)
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
@@ -119,7 +121,8 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
       const e = ((err as { cause?: unknown }).cause ?? err) as { address?: unknown; port?: unknown };
       if (typeof e.address === 'string') this.remoteAddr = e.address.includes(':') ? `[${e.address}]:${String(e.port)}` : `${e.address}:${String(e.port)}`;
     }
-    this.sender.finish(this, classifyError(code, this.phase, this.reused), code);
+    const heldMs = this.writtenAt === undefined ? undefined : (this.sender.now() - this.writtenAt) / 1e6;
+    this.sender.finish(this, classifyError(code, this.phase, this.reused, heldMs), code);
   }
 
   /** Our own deadline or cancel: the record is final now, whatever undici does later. */
@@ -132,6 +135,7 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
 
 export class Sender {
   readonly bodyBytes: number;
+  readonly now: () => number;
   private targets: Target[];
   private live = new Set<Attempt>();
   private readonly method: string;
@@ -141,6 +145,7 @@ export class Sender {
   constructor(private readonly cfg: SenderConfig) {
     ensureTap();
     this.bodyBytes = cfg.body?.length ?? 0;
+    this.now = cfg.now;
     this.targets = cfg.targets.map((t, i) => {
       const u = new URL(t);
       const headerTemplate = ['x-lossless-seq', '', 'x-lossless-run', cfg.runId];
