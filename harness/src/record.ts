@@ -147,6 +147,8 @@ export const CAUSES = [
   'registry-stale-after-sigterm',
   'consumer-cache-stale',
   'ambiguous', // the evidence fits mechanisms on different pods and cannot separate them: each is named
+  'broken-release',
+  'baseline',
   'unexplained',
 ] as const;
 export type Cause = (typeof CAUSES)[number];

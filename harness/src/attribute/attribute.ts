@@ -15,6 +15,7 @@ import { type Attribution, type Cause, isLost, type LifecycleEvent, type Outcome
 import { describe } from './evidence.ts';
 import type { NodeClock } from '../observe/clock.ts';
 import { correctSkew, type NodeSkew, skewFromClocks } from './skew.ts';
+import { PodAnswers, type ReleaseFacts, ReleaseJudge } from './release.ts';
 import { buildTimeline, deadFrom, endpointsAt, firstChangeAfter, isProvider, type PodFacts, type Timeline } from './timeline.ts';
 
 export interface AttributeOptions {
@@ -65,6 +66,8 @@ export interface Fit {
   sure: boolean;
   /** For `ambiguous`: the best fit of each pod that could have caused it. */
   candidates?: Fit[];
+  /** broken-release / baseline: the error rates that decided it. */
+  release?: ReleaseFacts;
 }
 
 export interface Judged {
@@ -113,8 +116,11 @@ export class RecordDigest {
   readonly accepted = new Map<string, number>();
   /** Per target, the pods that answered on it: a target whose pods are registry providers is the registry path. */
   readonly podsByTarget = new Map<string, Set<string>>();
+  /** What each pod answered itself, for the release and baseline rates. */
+  readonly answers = new PodAnswers();
 
   add(r: RequestRecord): void {
+    this.answers.add(r);
     if (r.servedBy) {
       let pods = this.podsByTarget.get(r.target);
       if (!pods) this.podsByTarget.set(r.target, (pods = new Set()));
@@ -177,6 +183,8 @@ export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent
     }
   }
   const judged: Judged[] = [];
+  // Only when no rollout mechanism fits: the release's own errors, or the errors there were before it.
+  const release = new ReleaseJudge(d.answers, tl);
   const dropped: RequestRecord[] = [];
   for (const r of lost) {
     if (r.outcome === 'dropped') {
@@ -184,7 +192,7 @@ export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent
       continue;
     }
     const fits = registryTargets.has(r.target) ? judgeRegistryPath(r, tl) : judge(r, tl, connPod(r), o);
-    const best: Fit = choose(fits, r, tl, connPod(r)) ?? { cause: 'unexplained', pods: r.servedBy ? [r.servedBy] : [], anchors: [], since: 0, sure: false };
+    const best: Fit = choose(fits, r, tl, connPod(r)) ?? release.judge(r) ?? { cause: 'unexplained', pods: r.servedBy ? [r.servedBy] : [], anchors: [], since: 0, sure: false };
     const named = new Set([best.cause, ...(best.candidates ?? []).map((c) => c.cause)]);
     judged.push({ r, fit: best, others: [...new Set(fits.map((f) => f.cause).filter((c) => !named.has(c)))] });
   }

@@ -32,6 +32,8 @@ export interface PodFacts {
   terminatedAt?: number; // pod-terminated receive
   lastRequest?: number;
   gone?: number; // pod object deleted
+  /** Its pod template (the `pod-template-hash` label), when the watch said. */
+  template?: string;
   /** Latest send time of a request this pod answered (from the records, set by attribute()). */
   acceptedUntil?: number;
   // ---- a registry provider (workloads/registry): set only for pods the registry path reaches ----
@@ -89,6 +91,8 @@ export interface Timeline {
   /** The registry path: intervals the consumer's routing list held no provider (after it once held some). */
   consumerEmpty: ZeroInterval[];
   hasPodLogs: boolean;
+  /** The runner's first rollout-start mark: loss before it is baseline. */
+  rolloutStart?: LifecycleEvent;
 }
 
 const ROUTING_OFF = new Set(['endpoint-not-ready', 'endpoint-removed', 'endpoint-terminating']);
@@ -104,12 +108,14 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
   const routingChanges: LifecycleEvent[] = [];
   const announces: LifecycleEvent[] = [];
   const serviceByLbIp = new Map<string, string>();
+  let rolloutStart: LifecycleEvent | undefined;
   for (const e of sorted) {
     if (e.kind === 'k8s-event' && e.detail?.reason === 'IPAllocated' && e.detail.involvedKind === 'Service') {
       for (const m of String(e.detail.message ?? '').matchAll(/\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:]+/g)) serviceByLbIp.set(m[0], String(e.detail.involvedName));
     }
     if (e.kind === 'ingress-reload' || e.kind === 'ingress-upstreams') routingChanges.push(e);
     if (e.kind === 'lb-announce') announces.push(e);
+    if (e.kind === 'rollout-start' && e.source === 'runner') rolloutStart ??= e;
     if (e.kind === 'consumer-list') {
       // a list change names the providers it added and removed: those are facts about them
       for (const p of providerList(e.detail?.added)) {
@@ -133,6 +139,7 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     if (e.detail?.hasReadinessProbe !== undefined) f.hasReadinessProbe = e.detail.hasReadinessProbe === true;
     if (e.detail?.preStopSeconds !== undefined && e.kind !== 'prestop-start') f.preStopSeconds = Number(e.detail.preStopSeconds);
     if (e.detail?.gracePeriodSeconds !== undefined) f.gracePeriodSeconds = Number(e.detail.gracePeriodSeconds);
+    if (typeof e.detail?.podTemplate === 'string') f.template = e.detail.podTemplate;
     if (e.source === 'pod-log') f.hasLogs = true;
     switch (e.kind) {
       case 'endpoint-ready':
@@ -269,6 +276,7 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     noUsable: zeros.usable.finish(),
     consumerEmpty: consumerEmptyIntervals(sorted),
     hasPodLogs: [...pods.values()].some((p) => p.hasLogs),
+    ...(rolloutStart ? { rolloutStart } : {}),
   };
 }
 

@@ -138,6 +138,13 @@ export function podSpecDetail(pod: PodWire): Record<string, string | number | bo
   };
   const pre = preStopSeconds(pod);
   if (pre !== undefined) d.preStopSeconds = pre;
+  // which release it runs: attribution compares the templates' error rates (attribute/release.ts)
+  const hash = pod.metadata.labels?.['pod-template-hash'];
+  if (hash) {
+    // the ReplicaSet's name: <deployment>-<hash>, the pod's name up to its hash
+    const i = pod.metadata.name.lastIndexOf(`-${hash}`);
+    d.podTemplate = i >= 0 ? pod.metadata.name.slice(0, i + hash.length + 1) : hash;
+  }
   return d;
 }
 
