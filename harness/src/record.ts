@@ -119,6 +119,9 @@ export const LIFECYCLE_KINDS = [
   'ingress-reload',
   'ingress-upstreams',
   'lb-announce',
+  'lb-backend-up', // the cloud LB's health check marked a node backend up (node, detail: service, reason)
+  'lb-backend-down', // ... marked it down: it stops sending new connections there
+  'lb-config', // the cloud LB's configuration was written (backends, health-check settings)
   'registry-register',
   'registry-deregister',
   'registry-expire',

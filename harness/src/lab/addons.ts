@@ -11,6 +11,7 @@ import { LabError, step, type Lab, type Runner } from "./step.ts";
 import { readVersions, need, type Versions } from "./versions.ts";
 import { ADDON_ARTEFACTS, ensureAddonImages, type BuiltImage } from "./addons/images.ts";
 import { rewriteManifest } from "./addons/manifest.ts";
+import { ensureRootfs, HAPROXY_ROOTFS } from "./rootfs.ts";
 import { poolForNetwork, poolManifest, type IpamConfig, type Pool } from "./addons/pool.ts";
 
 export { ADDON_ARTEFACTS, addonsCached } from "./addons/images.ts";
@@ -209,6 +210,9 @@ export async function installAddons(ctx: AddonsCtx): Promise<void> {
     // named images into any node missing one of them
     for (const i of images) await r.run(ctx.kind ?? "kind", ["load", "docker-image", "--name", ctx.cluster ?? "lossless", i.ref]);
   });
+  // the `cloud` LB provider's proxy: Debian's HAProxy, run on the host's docker per Service by the run's
+  // controller (harness/src/lab/cloudlb/), so it is built here but never loaded into the nodes
+  ctx.log(`cloud LB image ${await ensureRootfs(lab, HAPROXY_ROOTFS)}`);
   await installMetallb(ctx, lab, images);
   await installController(ctx, lab, images, INGRESS_CONTROLLERS.nginx, "scripts/lab/addons/nginx-ingress/nginx-ingress.yaml", "nginx-ingress");
   await installController(ctx, lab, images, INGRESS_CONTROLLERS.traefik, "scripts/lab/addons/traefik/traefik.yaml", "traefik");

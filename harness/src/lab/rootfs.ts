@@ -35,6 +35,14 @@ export const USERLAND_ROOTFS: RootfsSpec = {
   packages: ["iptables", "nftables", "conntrack", "iproute2", "ca-certificates", "procps"],
 };
 
+/** Debian's HAProxy for the `cloud` LoadBalancer provider (harness/src/lab/cloudlb/): one container per
+ * Service on the kind network, run straight from this rootfs (haproxy is the only thing in it that runs). */
+export const HAPROXY_ROOTFS: RootfsSpec = {
+  name: "haproxy",
+  suite: "bookworm",
+  packages: ["haproxy"],
+};
+
 export function debianMirror(): string {
   return process.env.LOSSLESS_DEBIAN_MIRROR ?? "http://deb.debian.org/debian";
 }

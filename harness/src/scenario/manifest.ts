@@ -3,7 +3,8 @@
 // objects for rollout n" and a test can pin every field a seed names.
 
 import type { V1Container, V1Deployment, V1EnvVar, V1Ingress, V1Service } from '@kubernetes/client-node';
-import type { PathSpec, Scenario } from './schema.ts';
+import { healthCheckSettings, type PathSpec, type Scenario } from './schema.ts';
+import { CLOUD_LB_CLASS, toAnnotations } from '../lab/cloudlb/settings.ts';
 import { CONSUMER_NAME, consumerDeployment, consumerService, DEFAULT_REGISTRY_IMAGE, PROVIDER_ENTRY, providerEnv, registryDeployment, registryService } from './registry.ts';
 
 export const LABEL_APP = 'app.kubernetes.io/name';
@@ -178,7 +179,13 @@ export function buildManifests(s: Scenario, rollout = 0, images: ManifestImages 
       services.push(service(s, svcName, p.name, { type: 'ClusterIP' }));
       routes.push({ path: p.name, type: p.type, service: svcName, port: SERVICE_PORT });
     } else if (p.type === 'lb') {
-      services.push(service(s, svcName, p.name, { type: 'LoadBalancer', externalTrafficPolicy: p.externalTrafficPolicy }));
+      // the cloud provider serves Services of its class (MetalLB leaves them alone), settings as annotations
+      const cloud = p.provider === 'cloud';
+      services.push(service(
+        s, svcName, p.name,
+        { type: 'LoadBalancer', externalTrafficPolicy: p.externalTrafficPolicy, ...(cloud ? { loadBalancerClass: CLOUD_LB_CLASS } : {}) },
+        cloud ? toAnnotations(healthCheckSettings(p.healthCheck)) : undefined,
+      ));
       routes.push({ path: p.name, type: p.type, service: svcName, port: SERVICE_PORT });
     } else if (p.type === 'registry') {
       // The consumer keeps the image the scenario started with: only the providers roll.

@@ -30,6 +30,8 @@ import { ECHO_NAMESPACE, IMAGES_CONFIGMAP, labUp } from '../lab/up.ts';
 import { createLab } from '../lab/context.ts';
 import { ConsumerLogs } from './consumerlogs.ts';
 import { diagnose } from './diagnose.ts';
+import { startCloudLb, usesCloudLb } from './cloudlb.ts';
+import type { CloudLbController } from '../lab/cloudlb/controller.ts';
 import { CONSUMER_NAME, REGISTRY_NAME } from './registry.ts';
 import { need } from '../lab/versions.ts';
 import { EnvError } from '../errors.ts';
@@ -178,6 +180,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   let watch: ClusterWatch | undefined;
   let ingressLogs: IngressLogs | undefined;
   let consumerLogs: ConsumerLogs | undefined;
+  let cloudLb: CloudLbController | undefined;
   let loader: InClusterLoader | undefined;
   let loaderResult: LoaderResult | undefined;
   let hostLoad: ReturnType<typeof runLoad> | undefined;
@@ -188,6 +191,8 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
 
   try {
     await ensureNamespace(k, s.namespace, labels);
+    // the cloud LB provider runs on this host for the run's namespace (one HAProxy container per Service)
+    if (usesCloudLb(s)) cloudLb = await startCloudLb(k, s.namespace, clock, emit, log);
     // On the lab the registry is the etcd image its nodes already hold (scripts/lab/versions.env).
     const m = buildManifests(s, 0, s.cluster === 'lab' ? { registry: need(createLab(() => {}).versions, 'ETCD_IMAGE') } : {});
     if (m.support.length > 0) {
@@ -306,6 +311,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   await ingressLogs?.stop();
   await consumerLogs?.stop();
   await watch?.stop();
+  await cloudLb?.stop().catch((e: unknown) => warn(`cloud LB: ${(e as Error).message}`));
   for (const e of derivePreStop(events)) emit(e);
   timeline.close();
   ledger.close();

@@ -11,6 +11,7 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { budgetsSchema, expectationSchema, type Budgets, type Expectation } from '../budgets.ts';
 import { UsageError } from '../errors.ts';
+import { DEFAULT_PRESET, LIMITS, PRESET_NAMES, PRESETS, type HealthCheckSettings, type PresetName } from '../lab/cloudlb/settings.ts';
 
 // ---- small value types ----
 
@@ -129,10 +130,31 @@ const consumer = z.strictObject({
 
 // ---- traffic paths ----
 
-const lbPath = z.strictObject({
-  type: z.literal('lb'),
-  externalTrafficPolicy: z.enum(['Local', 'Cluster']),
+// The cloud provider's health check (harness/src/lab/cloudlb/settings.ts): a preset named after a public
+// default, each field overriding it. Ranges as settings.ts LIMITS.
+const msIn = (min: number, max: number) =>
+  duration.refine((ms) => ms >= min && ms <= max, { error: `a duration from ${min}ms to ${max / 1000}s` });
+const healthCheck = z.strictObject({
+  preset: z.enum(PRESET_NAMES as [PresetName, ...PresetName[]]).default(DEFAULT_PRESET),
+  interval: msIn(LIMITS.intervalMs.min, LIMITS.intervalMs.max).optional(),
+  unhealthyThreshold: z.number().int().min(LIMITS.unhealthyThreshold.min).max(LIMITS.unhealthyThreshold.max).optional(),
+  healthyThreshold: z.number().int().min(LIMITS.healthyThreshold.min).max(LIMITS.healthyThreshold.max).optional(),
+  timeout: msIn(LIMITS.timeoutMs.min, LIMITS.timeoutMs.max).optional(),
+  drain: duration.refine((ms) => ms <= LIMITS.drainMs.max, { error: `a duration up to ${LIMITS.drainMs.max / 1000}s` }).optional(),
 });
+const lbPath = z
+  .strictObject({
+    type: z.literal('lb'),
+    externalTrafficPolicy: z.enum(['Local', 'Cluster']),
+    // metallb: the lab's L2 announcement (default); cloud: a health-checking proxy per Service with node backends
+    provider: z.enum(['metallb', 'cloud']).default('metallb'),
+    healthCheck: healthCheck.optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.healthCheck !== undefined && p.provider !== 'cloud') {
+      ctx.addIssue({ code: 'custom', path: ['healthCheck'], input: p.healthCheck, message: 'nothing unless provider is cloud (MetalLB has no health check)' });
+    }
+  });
 const ingressPath = z.strictObject({
   type: z.literal('ingress'),
   controller: z.enum(['nginx', 'traefik']),
@@ -183,6 +205,8 @@ const workloadOverride = workload.partial().extend({
 });
 const pathOverride = z.strictObject({
   externalTrafficPolicy: z.enum(['Local', 'Cluster']).optional(),
+  provider: z.enum(['metallb', 'cloud']).optional(),
+  healthCheck: z.record(z.string(), z.unknown()).optional(), // checked on the merged path
   upstream: z.enum(['pod-ip', 'cluster-ip']).optional(),
 });
 const variant = z.strictObject({
@@ -418,6 +442,11 @@ export function resolveScenario(doc: unknown, file: string, variantName?: string
       if (over?.externalTrafficPolicy !== undefined && basePath.type !== 'lb') {
         issues.push({ path: [...at, 'paths', p, 'externalTrafficPolicy'].join('.'), value: over.externalTrafficPolicy, allowed: `nothing: path ${p} is ${basePath.type}, not lb` });
       }
+      for (const key of ['provider', 'healthCheck'] as const) {
+        if (over?.[key] !== undefined && basePath.type !== 'lb') {
+          issues.push({ path: [...at, 'paths', p, key].join('.'), value: over[key], allowed: `nothing: path ${p} is ${basePath.type}, not lb` });
+        }
+      }
       if (over?.upstream !== undefined && basePath.type !== 'ingress') {
         issues.push({ path: [...at, 'paths', p, 'upstream'].join('.'), value: over.upstream, allowed: `nothing: path ${p} is ${basePath.type}, not ingress` });
       }
@@ -492,4 +521,16 @@ export function parseScenario(text: string, file: string, variantName?: string):
     throw new ScenarioError(file, [{ path: 'name', value: scenario.name, allowed: `the file's name without extension (${stem})` }]);
   }
   return scenario;
+}
+
+/** A cloud LB path's health-check settings: its preset, each given field overriding it. */
+export function healthCheckSettings(hc: z.output<typeof healthCheck> | undefined): HealthCheckSettings {
+  const base = PRESETS[hc?.preset ?? DEFAULT_PRESET];
+  return {
+    intervalMs: hc?.interval ?? base.intervalMs,
+    unhealthyThreshold: hc?.unhealthyThreshold ?? base.unhealthyThreshold,
+    healthyThreshold: hc?.healthyThreshold ?? base.healthyThreshold,
+    timeoutMs: hc?.timeout ?? base.timeoutMs,
+    drainMs: hc?.drain ?? base.drainMs,
+  };
 }

@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from "node:fs
 import { join } from "node:path";
 import { execa } from "execa";
 import { docker, imageExists } from "../docker.ts";
-import { USERLAND_ROOTFS, ensureRootfs, rootfsImage, rootfsInputs, rootfsTar, type RootfsSpec } from "../rootfs.ts";
+import { HAPROXY_ROOTFS, USERLAND_ROOTFS, ensureRootfs, rootfsImage, rootfsInputs, rootfsTar, type RootfsSpec } from "../rootfs.ts";
 import { cached, fileHash, fileStamp, stampMatches, step, type Lab } from "../step.ts";
 import { need } from "../versions.ts";
 
@@ -117,9 +117,10 @@ export async function addonsCached(lab: Lab): Promise<{ ok: boolean; why: string
     const missing = String(outs.stdout).split("\n").filter((p) => p && !existsSync(p));
     if (outs.exitCode !== 0 || missing.length > 0) return { ok: false, why: `add-on artefact ${a} incomplete` };
   }
-  const spec = nginxRootfs(lab);
-  if (!stampMatches(lab, `rootfs-${spec.name}`, rootfsInputs(spec)) || !existsSync(rootfsTar(lab, spec))) {
-    return { ok: false, why: "root filesystem nginx (NGINX kubernetes-ingress) not built for the current package list" };
+  for (const spec of [nginxRootfs(lab), HAPROXY_ROOTFS]) {
+    if (!stampMatches(lab, `rootfs-${spec.name}`, rootfsInputs(spec)) || !existsSync(rootfsTar(lab, spec))) {
+      return { ok: false, why: `root filesystem ${spec.name} not built for the current package list` };
+    }
   }
   const refs = baseRefs(lab);
   for (const img of ADDON_IMAGES) {
