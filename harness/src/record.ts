@@ -142,6 +142,7 @@ export const CAUSES = [
   'routed-before-ready',
   'routed-after-sigterm',
   'lb-no-local-endpoint',
+  'lb-health-check-lag', // the cloud LB still sent to a node with no local endpoint: not marked down yet
   'ingress-upstream-stale',
   'sigkill-in-flight',
   'persistent-connection-cut',

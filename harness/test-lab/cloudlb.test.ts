@@ -142,8 +142,9 @@ test("a node that loses its last local pod is marked down within interval × unh
     assert.ok(down, "lb-local marked lossless-worker down");
     const lag = down.atMs - goneAt;
     console.log(`cloud LB: lossless-worker marked down ${lag} ms after its last endpoint left (interval ${FAST.intervalMs} ms × ${FAST.unhealthyThreshold}; reason ${down.detail.reason})`);
-    // kube-proxy sees the slice change too (tens of ms here): allow one interval for that and the check phase
-    assert.ok(lag <= bound + FAST.intervalMs, `marked down ${lag} ms after, bound ${bound} ms + one interval`);
+    // the health server's count changes when kube-proxy syncs (its iptables minSyncPeriod is 1 s): allow that
+    // and one interval for where the first failing check falls (measured 1951 ms for 500 ms × 3)
+    assert.ok(lag <= bound + FAST.intervalMs + 1000, `marked down ${lag} ms after, bound ${bound} ms + one interval + kube-proxy's 1 s sync`);
     assert.ok(lag >= (FAST.unhealthyThreshold - 1) * FAST.intervalMs - 200, `not before the threshold (${lag} ms)`);
     // lossless-worker2 now has the pod: it comes back up
     for (let i = 0; i < 50 && !events.some((e) => e.service === `${NS}/lb-local` && e.kind === "lb-backend-up" && e.node === "lossless-worker2"); i++) await sleep(100);

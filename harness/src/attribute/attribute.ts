@@ -46,6 +46,7 @@ const PRIORITY: Cause[] = [
   'persistent-connection-cut',
   'no-ready-endpoints',
   'ingress-upstream-stale',
+  'lb-health-check-lag',
   'lb-no-local-endpoint',
   'routed-after-sigterm',
   'routed-before-ready',
@@ -302,6 +303,30 @@ function judgeRegistryPath(r: RequestRecord, tl: Timeline): Fit[] {
   return [{ cause: 'no-ready-endpoints', pods: [], since: z.from, sure: true, anchors: [z.startEvent, ...(z.endEvent ? [z.endEvent] : [])] }];
 }
 
+/** Nodes the cloud LB had up at t (HAProxy starts every server up) while none of their pods could take
+ * the connection, and had had local pods before: the LB's health-check lag. */
+function lbLagFits(tl: Timeline, t: number): Array<{ pods: string[]; anchors: LifecycleEvent[]; since: number }> {
+  const out: Array<{ pods: string[]; anchors: LifecycleEvent[]; since: number }> = [];
+  for (const svc of new Set(tl.lbConfigs.map((c) => (c.object ?? '').replace(/^Service\//, '')))) {
+    const config = [...tl.lbConfigs].reverse().find((c) => c.at <= t && c.object === `Service/${svc}`);
+    const points = tl.endpoints.get(svc);
+    const pt = endpointsAt(points, t);
+    if (!config || !pt) continue;
+    for (const node of String(config.detail?.backends ?? '').split(',').filter(Boolean)) {
+      if ((pt.usableByNode.get(node)?.size ?? 0) > 0) continue;
+      const states = tl.lbBackends.get(svc)?.get(node) ?? [];
+      const last = [...states].reverse().find((e) => e.at <= t);
+      if (last?.kind === 'lb-backend-down') continue;
+      const lastLocal = [...(points ?? [])].reverse().find((p) => p.at <= t && (p.usableByNode.get(node)?.size ?? 0) > 0);
+      if (!lastLocal) continue; // never had a local pod: the first check ruled it out before the address was published
+      const emptied = (points ?? []).find((p) => p.at > lastLocal.at && (p.usableByNode.get(node)?.size ?? 0) === 0);
+      const down = states.find((e) => e.kind === 'lb-backend-down' && e.at > t);
+      out.push({ pods: [...lastLocal.usableByNode.get(node)!], anchors: [config, ...(down ? [down] : [])], since: emptied?.at ?? lastLocal.at });
+    }
+  }
+  return out;
+}
+
 function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, o: ResolvedOptions): Fit[] {
   const fits: Fit[] = [];
   // When the failure happened. A refusal, a reset before any response or a proxy's 5xx comes back at
@@ -378,6 +403,11 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
         add('lb-no-local-endpoint', [...(lastLocal?.usableByNode.get(node) ?? [])], [ann], ann.at);
       }
     }
+  }
+  // The cloud LB still sent new connections to a node left without a local endpoint: its health check had
+  // not marked the node down yet (interval × unhealthyThreshold). The client only sees the LB's address.
+  if (NO_ANSWER.has(r.outcome) && !r.servedBy && routed) {
+    for (const l of lbLagFits(tl, t)) add('lb-health-check-lag', l.pods, l.anchors, l.since);
   }
   // The pod had stopped (SIGTERM) while the routing still sent it traffic.
   if ((NO_ANSWER.has(r.outcome) && routed) || proxy5xx || podErr) {

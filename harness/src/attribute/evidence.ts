@@ -145,6 +145,30 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       fix = `maxUnavailable: 0 with maxSurge: 1 (and replicas >= 2 for disruptions): the old pod left ${lags.noReadyEndpointMs !== undefined ? sec(lags.noReadyEndpointMs) : ''} before a new one was ready`;
       break;
     }
+    case 'lb-health-check-lag': {
+      const anchors = w.items[0]?.fit.anchors ?? [];
+      const config = anchors.find((e) => e.kind === 'lb-config');
+      const down = anchors.find((e) => e.kind === 'lb-backend-down');
+      const node = down?.node ?? '?';
+      const svc = (config?.object ?? '').replace(/^Service\//, '');
+      const interval = Number(config?.detail?.intervalMs ?? 0);
+      const threshold = Number(config?.detail?.unhealthyThreshold ?? 0);
+      const bound = interval * threshold;
+      if (bound > 0) lags.healthCheckBoundMs = bound;
+      const points = tl.endpoints.get(svc) ?? [];
+      // the health check counts ready local endpoints; kube-proxy also uses serving terminating ones
+      const readyGone = down ? [...points].reverse().find((p) => p.at <= down.at && (p.readyByNode.get(node)?.size ?? 0) === 0 && p.at >= down.at - 10 * bound * MS) : undefined;
+      const usableGone = [...points].reverse().find((p) => p.at <= w.start && (p.usableByNode.get(node)?.size ?? 0) === 0);
+      if (down && readyGone) lags.readyLocalEndpointGoneToLbDownMs = msOf(down.at - readyGone.at);
+      if (down && usableGone) lags.noLocalEndpointToLbDownMs = msOf(down.at - usableGone.at);
+      const measured = lags.readyLocalEndpointGoneToLbDownMs;
+      text = `${lostN} lost over ${durMs} ms: the cloud LB still sent to node ${node}, which had no local endpoint left` +
+        (down ? `; it marked ${node} down ${lags.noLocalEndpointToLbDownMs ?? '?'} ms after that` : '; it never marked the node down') +
+        (measured !== undefined ? ` (${measured} ms after its last ready local endpoint left; interval × threshold = ${interval} ms × ${threshold})` : '');
+      const need = withMargin(Math.max(measured ?? 0, bound), o.marginMs);
+      fix = `externalTrafficPolicy: Cluster; or keep Local with preStop sleep >= ${need} s (the pod keeps serving until the LB's check, ${interval} ms × ${threshold}, takes ${node} out); or an in-place update that keeps a ready pod on ${node}`;
+      break;
+    }
     case 'lb-no-local-endpoint': {
       const ann = [...events.values()].find((e) => e.kind === 'lb-announce');
       const node = ann?.node ?? '?';

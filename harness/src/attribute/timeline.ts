@@ -63,6 +63,8 @@ export interface EndpointPoint {
   at: number;
   /** Pods ready (or serving while terminating: kube-proxy falls back to those) per node. */
   usableByNode: Map<string, Set<string>>;
+  /** Ready pods per node (what a Local Service's healthCheckNodePort counts). */
+  readyByNode: Map<string, Set<string>>;
   readyPods: Set<string>;
 }
 
@@ -80,6 +82,10 @@ export interface Timeline {
   routingChanges: LifecycleEvent[];
   /** lb-announce events, sorted. */
   announces: LifecycleEvent[];
+  /** The cloud LB's view: per Service name, per node, its health transitions (lb-backend-up/down), sorted. */
+  lbBackends: Map<string, Map<string, LifecycleEvent[]>>;
+  /** The cloud LB's configuration writes (lb-config: backends and health-check settings), sorted. */
+  lbConfigs: LifecycleEvent[];
   /** LoadBalancer IP -> Service, from MetalLB's IPAllocated events ("Assigned IP [\"172.18.255.200\"]"). */
   serviceByLbIp: Map<string, string>;
   /** Per Service, the endpoint state after each change, sorted by time. */
@@ -109,6 +115,8 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
   const announces: LifecycleEvent[] = [];
   const serviceByLbIp = new Map<string, string>();
   let rolloutStart: LifecycleEvent | undefined;
+  const lbBackends = new Map<string, Map<string, LifecycleEvent[]>>();
+  const lbConfigs: LifecycleEvent[] = [];
   for (const e of sorted) {
     if (e.kind === 'k8s-event' && e.detail?.reason === 'IPAllocated' && e.detail.involvedKind === 'Service') {
       for (const m of String(e.detail.message ?? '').matchAll(/\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:]+/g)) serviceByLbIp.set(m[0], String(e.detail.involvedName));
@@ -116,6 +124,13 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     if (e.kind === 'ingress-reload' || e.kind === 'ingress-upstreams') routingChanges.push(e);
     if (e.kind === 'lb-announce') announces.push(e);
     if (e.kind === 'rollout-start' && e.source === 'runner') rolloutStart ??= e;
+    if (e.kind === 'lb-config') lbConfigs.push(e);
+    if ((e.kind === 'lb-backend-up' || e.kind === 'lb-backend-down') && e.node && e.object) {
+      const svc = e.object.replace(/^Service\//, '');
+      const byNode = lbBackends.get(svc) ?? new Map<string, LifecycleEvent[]>();
+      lbBackends.set(svc, byNode);
+      byNode.set(e.node, [...(byNode.get(e.node) ?? []), e]);
+    }
     if (e.kind === 'consumer-list') {
       // a list change names the providers it added and removed: those are facts about them
       for (const p of providerList(e.detail?.added)) {
@@ -242,9 +257,13 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     if (e.kind === 'endpoint-removed') m.delete(e.pod);
     else m.set(e.pod, { node: e.node ?? '', ready: e.detail?.ready === true, serving: e.detail?.serving === true, terminating: e.detail?.terminating === true });
     const usableByNode = new Map<string, Set<string>>();
+    const readyByNode = new Map<string, Set<string>>();
     const readyPods = new Set<string>();
     for (const [pod, s] of m) {
-      if (s.ready) readyPods.add(pod);
+      if (s.ready) {
+        readyPods.add(pod);
+        readyByNode.set(s.node, (readyByNode.get(s.node) ?? new Set<string>()).add(pod));
+      }
       if (s.ready || (s.serving && s.terminating)) {
         const set = usableByNode.get(s.node) ?? new Set<string>();
         set.add(pod);
@@ -253,7 +272,7 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     }
     const points = endpoints.get(svc) ?? [];
     endpoints.set(svc, points);
-    points.push({ at: e.at, usableByNode, readyPods });
+    points.push({ at: e.at, usableByNode, readyByNode, readyPods });
     let anyReady = false;
     let anyUsable = false;
     for (const sm of state.values()) {
@@ -270,6 +289,8 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     podByIp,
     routingChanges,
     announces,
+    lbBackends,
+    lbConfigs,
     serviceByLbIp,
     endpoints,
     noReady: zeros.ready.finish(),

@@ -61,7 +61,7 @@ test('the default variant applies its manifest overrides over the base', () => {
   assert.deepEqual(s.workload.preStop, { sleep: 5 });
   assert.equal(s.workload.readinessProbe !== 'none' && s.workload.readinessProbe.periodSeconds, 1);
   assert.equal(s.workload.replicas, 2); // untouched base field survives the merge
-  assert.deepEqual(s.paths.find((p) => p.name === 'lb'), { name: 'lb', type: 'lb', externalTrafficPolicy: 'Cluster' });
+  assert.deepEqual(s.paths.find((p) => p.name === 'lb'), { name: 'lb', type: 'lb', externalTrafficPolicy: 'Cluster', provider: 'metallb' });
   assert.equal(s.load.timeout, 5000);
   assert.equal(s.load.keepalive, true);
   assert.equal(s.rollout.after, 10_000);
@@ -113,6 +113,11 @@ test('bad values name the field path, the value and what is allowed', () => {
     [(d) => (d.workload.preStop = { sleep: 'x' }), /workload\.preStop: got \{"sleep":"x"\}; allowed: none, \{sleep: <seconds>\}/],
     [(d) => (d.workload.preStop = 'sleep 5'), /workload\.preStop: got "sleep 5"/],
     [(d) => (d.paths.lb.externalTrafficPolicy = 'local'), /paths\.lb\.externalTrafficPolicy: got "local"; allowed: one of "Local", "Cluster"/],
+    [(d) => (d.paths.lb.provider = 'aws'), /paths\.lb\.provider: got "aws"; allowed: one of "metallb", "cloud"/],
+    [(d) => (d.paths.lb.healthCheck = { interval: '1s' }), /paths\.lb\.healthCheck: .*allowed: nothing unless provider is cloud/],
+    [(d) => (d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local', provider: 'cloud', healthCheck: { interval: '10ms' } }), /paths\.lb\.healthCheck\.interval: got "10ms"; allowed: a duration from 100ms to 300s/],
+    [(d) => (d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local', provider: 'cloud', healthCheck: { unhealthyThreshold: 0 } }), /paths\.lb\.healthCheck\.unhealthyThreshold: got 0; allowed: >= 1/],
+    [(d) => (d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local', provider: 'cloud', healthCheck: { preset: 'gcp' } }), /paths\.lb\.healthCheck\.preset: got "gcp"; allowed: one of "cloud-provider-kind", "aws-nlb"/],
     [(d) => (d.paths.ing.controller = 'haproxy'), /paths\.ing\.controller: got "haproxy"; allowed: one of "nginx", "traefik"/],
     [(d) => (d.load.timeout = '5'), /load\.timeout: got "5"; allowed: a duration such as 500ms, 2s or 1m/],
     [(d) => (d.load.qps = -1), /load\.qps: got -1; allowed: > 0/],
@@ -237,4 +242,27 @@ test('registry fields: bad values and combinations name the field and what is al
   const msg = issuesOf(d);
   assert.match(msg, /consumer: .*allowed: nothing: consumer configures the registry path/);
   assert.match(msg, /workload\.preStop\.offline: got 3; allowed: a workload with a registry block/);
+});
+
+test('a cloud lb path: preset, overrides per field and per variant, annotations on the Service', async () => {
+  const { buildManifests } = await import('./manifest.ts');
+  const { healthCheckSettings } = await import('./schema.ts');
+  const d = doc();
+  d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local', provider: 'cloud', healthCheck: { interval: '1s' } };
+  d.variants.fixed.paths.lb = { externalTrafficPolicy: 'Cluster', healthCheck: { unhealthyThreshold: 2 } };
+  const naive = parse(d, 'naive');
+  const lb = naive.paths.find((p) => p.name === 'lb');
+  assert.ok(lb?.type === 'lb');
+  assert.deepEqual(healthCheckSettings(lb.healthCheck), { intervalMs: 1000, unhealthyThreshold: 3, healthyThreshold: 1, timeoutMs: 5000, drainMs: 300_000 });
+  const fixed = parse(d, 'fixed').paths.find((p) => p.name === 'lb');
+  assert.ok(fixed?.type === 'lb');
+  assert.deepEqual(healthCheckSettings(fixed.healthCheck), { intervalMs: 1000, unhealthyThreshold: 2, healthyThreshold: 1, timeoutMs: 5000, drainMs: 300_000 });
+  const svc = buildManifests(naive).services.find((x) => x.metadata?.labels?.['lossless.dev/path'] === 'lb' || x.spec?.type === 'LoadBalancer');
+  assert.equal(svc?.spec?.loadBalancerClass, 'lossless.dev/cloud');
+  assert.equal(svc?.metadata?.annotations?.['lb.lossless.dev/health-check-interval-ms'], '1000');
+  const aws = parse({ ...d, paths: { ...d.paths, lb: { ...d.paths.lb, healthCheck: { preset: 'aws-nlb' } } } }, 'naive').paths.find((p) => p.name === 'lb');
+  assert.ok(aws?.type === 'lb');
+  assert.equal(healthCheckSettings(aws.healthCheck).intervalMs, 30_000);
+  d.variants.fixed.paths.ing = { provider: 'cloud' };
+  assert.match(issuesOf(d), /variants\.fixed\.paths\.ing\.provider: got "cloud"; allowed: nothing: path ing is ingress, not lb/);
 });
