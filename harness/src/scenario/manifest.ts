@@ -142,6 +142,12 @@ export function deploymentFor(s: Scenario, rollout = 0): V1Deployment {
           : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: term }] },
     };
   }
+  if (w.spreadNodes) {
+    const affinity = (d.spec!.template.spec!.affinity ??= {});
+    affinity.podAntiAffinity = {
+      requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { [LABEL_APP]: w.name } }, topologyKey: 'kubernetes.io/hostname' }],
+    };
+  }
   return d;
 }
 

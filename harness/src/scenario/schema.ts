@@ -115,6 +115,9 @@ const workload = z.strictObject({
   echo: echoKnobs.default({}),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
   placement: placement.optional(),
+  // Required pod anti-affinity by hostname: no two of its pods on one node, so a surge pod lands on another
+  // node than the pod it replaces (the seed's "new Pod is scheduled to other nodes").
+  spreadNodes: z.boolean().default(false),
   /** Present: the pods are registry providers (the `registry` path reaches them through a consumer). */
   registry: providerRegistration.optional(),
 });
