@@ -16,7 +16,7 @@ import { describe } from './evidence.ts';
 import type { NodeClock } from '../observe/clock.ts';
 import { correctSkew, type NodeSkew, skewFromClocks } from './skew.ts';
 import { PodAnswers, type ReleaseFacts, ReleaseJudge } from './release.ts';
-import { buildTimeline, deadFrom, endpointsAt, firstChangeAfter, isProvider, type PodFacts, type Timeline } from './timeline.ts';
+import { buildTimeline, deadFrom, endpointsAt, type EndpointPoint, firstChangeAfter, isProvider, type PodFacts, type Timeline } from './timeline.ts';
 
 export interface AttributeOptions {
   /** Failures further apart than this start a new window (ms). */
@@ -303,9 +303,10 @@ function judgeRegistryPath(r: RequestRecord, tl: Timeline): Fit[] {
   return [{ cause: 'no-ready-endpoints', pods: [], since: z.from, sure: true, anchors: [z.startEvent, ...(z.endEvent ? [z.endEvent] : [])] }];
 }
 
-/** Nodes the cloud LB had up at t (HAProxy starts every server up) while none of their pods could take
- * the connection, and had had local pods before: the LB's health-check lag. */
-function lbLagFits(tl: Timeline, t: number): Array<{ pods: string[]; anchors: LifecycleEvent[]; since: number }> {
+/** Nodes the cloud LB had up at t (HAProxy starts every server up) that had had local pods and had none
+ * left at t or before the request ended (a connection the LB sent there hangs: kube-proxy drops it, the
+ * LB retries the same node): the LB's health-check lag. */
+function lbLagFits(tl: Timeline, t: number, end: number): Array<{ pods: string[]; anchors: LifecycleEvent[]; since: number }> {
   const out: Array<{ pods: string[]; anchors: LifecycleEvent[]; since: number }> = [];
   for (const svc of new Set(tl.lbConfigs.map((c) => (c.object ?? '').replace(/^Service\//, '')))) {
     const config = [...tl.lbConfigs].reverse().find((c) => c.at <= t && c.object === `Service/${svc}`);
@@ -313,13 +314,16 @@ function lbLagFits(tl: Timeline, t: number): Array<{ pods: string[]; anchors: Li
     const pt = endpointsAt(points, t);
     if (!config || !pt) continue;
     for (const node of String(config.detail?.backends ?? '').split(',').filter(Boolean)) {
-      if ((pt.usableByNode.get(node)?.size ?? 0) > 0) continue;
+      const none = (p: EndpointPoint) => (p.usableByNode.get(node)?.size ?? 0) === 0;
+      const firstNone = none(pt) ? pt : (points ?? []).find((p) => p.at > t && p.at <= end && none(p));
+      if (!firstNone) continue;
       const states = tl.lbBackends.get(svc)?.get(node) ?? [];
       const last = [...states].reverse().find((e) => e.at <= t);
       if (last?.kind === 'lb-backend-down') continue;
-      const lastLocal = [...(points ?? [])].reverse().find((p) => p.at <= t && (p.usableByNode.get(node)?.size ?? 0) > 0);
-      if (!lastLocal) continue; // never had a local pod: the first check ruled it out before the address was published
-      const emptied = (points ?? []).find((p) => p.at > lastLocal.at && (p.usableByNode.get(node)?.size ?? 0) === 0);
+      // never had a local pod: the first check ruled it out before the address was published
+      const lastLocal = [...(points ?? [])].reverse().find((p) => p.at < firstNone.at && !none(p));
+      if (!lastLocal) continue;
+      const emptied = (points ?? []).find((p) => p.at > lastLocal.at && none(p));
       const down = states.find((e) => e.kind === 'lb-backend-down' && e.at > t);
       out.push({ pods: [...lastLocal.usableByNode.get(node)!], anchors: [config, ...(down ? [down] : [])], since: emptied?.at ?? lastLocal.at });
     }
@@ -407,7 +411,7 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
   // The cloud LB still sent new connections to a node left without a local endpoint: its health check had
   // not marked the node down yet (interval × unhealthyThreshold). The client only sees the LB's address.
   if (NO_ANSWER.has(r.outcome) && !r.servedBy && routed) {
-    for (const l of lbLagFits(tl, t)) add('lb-health-check-lag', l.pods, l.anchors, l.since);
+    for (const l of lbLagFits(tl, t, Math.max(t, r.endAt))) add('lb-health-check-lag', l.pods, l.anchors, l.since);
   }
   // The pod had stopped (SIGTERM) while the routing still sent it traffic.
   if ((NO_ANSWER.has(r.outcome) && routed) || proxy5xx || podErr) {

@@ -157,8 +157,13 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       if (bound > 0) lags.healthCheckBoundMs = bound;
       const points = tl.endpoints.get(svc) ?? [];
       // the health check counts ready local endpoints; kube-proxy also uses serving terminating ones
-      const readyGone = down ? [...points].reverse().find((p) => p.at <= down.at && (p.readyByNode.get(node)?.size ?? 0) === 0 && p.at >= down.at - 10 * bound * MS) : undefined;
-      const usableGone = [...points].reverse().find((p) => p.at <= w.start && (p.usableByNode.get(node)?.size ?? 0) === 0);
+      // the first point without one after the last point with one, before the LB's down
+      const goneBefore = (at: number, has: (p: (typeof points)[number]) => boolean) => {
+        const last = [...points].reverse().find((p) => p.at <= at && has(p));
+        return last ? points.find((p) => p.at > last.at && p.at <= at && !has(p)) : undefined;
+      };
+      const readyGone = down ? goneBefore(down.at, (p) => (p.readyByNode.get(node)?.size ?? 0) > 0) : undefined;
+      const usableGone = down ? goneBefore(down.at, (p) => (p.usableByNode.get(node)?.size ?? 0) > 0) : undefined;
       if (down && readyGone) lags.readyLocalEndpointGoneToLbDownMs = msOf(down.at - readyGone.at);
       if (down && usableGone) lags.noLocalEndpointToLbDownMs = msOf(down.at - usableGone.at);
       const measured = lags.readyLocalEndpointGoneToLbDownMs;
