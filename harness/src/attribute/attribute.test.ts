@@ -178,6 +178,42 @@ test('LB with externalTrafficPolicy Local: the announcing node lost its last loc
   assert.match(a.fix, /externalTrafficPolicy: Cluster/);
 });
 
+test('cloud LB, Local: it still sent to a node whose last local endpoint left, until its health check marked the node down', () => {
+  const svc = 'echo-lb';
+  const lb = (tMs: number, kind: 'lb-config' | 'lb-backend-up' | 'lb-backend-down', node?: string): LifecycleEvent => {
+    const e: LifecycleEvent = { at: tMs * MS, source: 'lb', kind, object: `Service/${svc}` };
+    if (node) e.node = node;
+    e.detail = kind === 'lb-config' ? { backends: 'w1,w2', intervalMs: 3000, unhealthyThreshold: 3, healthyThreshold: 1, healthPort: 31000 } : { reason: 'Layer7 wrong status, code: 503' };
+    return e;
+  };
+  const events = [
+    lb(0, 'lb-config'),
+    ...readyPod('a', '10.244.1.3', 'w1', 0, svc),
+    lb(2000, 'lb-backend-down', 'w2'), // no local pod on w2 at first
+    ...readyPod('c', '10.244.2.4', 'w2', 59_000, svc),
+    lb(60_000, 'lb-backend-up', 'w2'),
+    ev(60_500, 'pod-deleting', 'a', { node: 'w1', detail: { preStopSeconds: 5, gracePeriodSeconds: 30 } }),
+    endpoint(60_510, 'endpoint-terminating', 'a', '10.244.1.3', 'w1', { ready: false, serving: true, terminating: true }, svc),
+    ev(65_500, 'sigterm', 'a'),
+    endpoint(65_600, 'endpoint-removed', 'a', '10.244.1.3', 'w1', GONE, svc),
+    lb(68_400, 'lb-backend-down', 'w1'),
+  ];
+  // requests sent just before the endpoint left hang too (kube-proxy drops the LB's retries to w1)
+  const records = [...burst('lb', 65_000, 65_400, 'ok', { servedBy: 'a' }), ...burst('lb', 65_560, 68_300, 'timeout', {}, 100), ...burst('lb', 68_500, 69_000, 'ok', { servedBy: 'c' })];
+  for (const r of records) if (r.outcome === 'timeout') r.endAt = r.sentAt + 5000 * MS;
+  const a = only(attribute(records, events), 'lb-health-check-lag');
+  assert.equal(a.lost, 28);
+  assert.deepEqual(a.pods, ['a']);
+  assert.equal(a.evidence.lagsMs.readyLocalEndpointGoneToLbDownMs, 7890);
+  assert.equal(a.evidence.lagsMs.noLocalEndpointToLbDownMs, 2800);
+  assert.equal(a.evidence.lagsMs.healthCheckBoundMs, 9000);
+  assert.match(a.evidence.text, /still sent to node w1/);
+  assert.match(a.fix, /externalTrafficPolicy: Cluster; or keep Local with preStop sleep >= 10\.8 s/);
+  // once the LB marked w1 down, a failure is not its lag
+  const late = attribute([rec('lb', 70_000, 'timeout', { endAt: 75_000 * MS })], events);
+  assert.ok(late.every((x) => x.cause !== 'lb-health-check-lag'));
+});
+
 test('overlapping causes on one target stay separate windows: in-flight requests killed while a new pod is not yet listening', () => {
   const events = [
     ...readyPod('old', '10.244.1.5', 'w1', 0),
