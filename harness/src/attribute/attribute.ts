@@ -16,6 +16,7 @@ import { describe } from './evidence.ts';
 import type { NodeClock } from '../observe/clock.ts';
 import { correctSkew, type NodeSkew, skewFromClocks } from './skew.ts';
 import { PodAnswers, type ReleaseFacts, ReleaseJudge } from './release.ts';
+import { ProviderLoad } from './warmup.ts';
 import { buildTimeline, deadFrom, endpointsAt, type EndpointPoint, firstChangeAfter, isProvider, type PodFacts, type Timeline } from './timeline.ts';
 
 export interface AttributeOptions {
@@ -119,9 +120,12 @@ export class RecordDigest {
   readonly podsByTarget = new Map<string, Set<string>>();
   /** What each pod answered itself, for the release and baseline rates. */
   readonly answers = new PodAnswers();
+  /** Per provider and second, its answers and failures: its cold period is judged from them. */
+  readonly providerLoad = new ProviderLoad();
 
   add(r: RequestRecord): void {
     this.answers.add(r);
+    this.providerLoad.add(r);
     if (r.servedBy) {
       let pods = this.podsByTarget.get(r.target);
       if (!pods) this.podsByTarget.set(r.target, (pods = new Set()));
@@ -182,6 +186,13 @@ export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent
         break;
       }
     }
+  }
+  // A provider's cold period is what its answers showed against the other providers' in the same seconds.
+  const providers = [...tl.pods.values()].filter(isProvider).map((f) => f.pod);
+  for (const f of tl.pods.values()) {
+    if (!isProvider(f) || f.listening === undefined) continue;
+    const cold = d.providerLoad.coldSpan(f.pod, f.listening, providers.filter((p) => p !== f.pod));
+    if (cold) f.cold = cold;
   }
   const judged: Judged[] = [];
   // Only when no rollout mechanism fits: the release's own errors, or the errors there were before it.
@@ -272,8 +283,8 @@ function judgeRegistry(r: RequestRecord, f: PodFacts): Fit[] {
     const serveAt = f.listening;
     if (serveAt === undefined || picked < serveAt + jitter || (f.appReady !== undefined && picked < f.appReady)) {
       add('registry-provider-initialising', [f.registeredEvent, listenEv ?? readyEv], f.registered ?? f.consumerAdded ?? 0);
-    } else if (f.warmupMs !== undefined && r.status !== 502 && picked < serveAt + f.warmupMs * MS) {
-      // Still cold (its WARMUP): a timeout or a queue-full answer, not a refusal.
+    } else if (f.cold !== undefined && r.status !== 502 && picked < serveAt + f.cold.coldMs * MS) {
+      // Still cold (as observed: failing or slow alone in its first seconds): a timeout or a queue-full answer, not a refusal.
       add('registry-provider-initialising', [f.registeredEvent, listenEv], f.registered ?? serveAt);
     }
   }

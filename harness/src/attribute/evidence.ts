@@ -206,16 +206,17 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       const f = f0 as PodFacts;
       const reg = f.registered;
       // after the app served (listening, and ready when it logs that): the failures were its cold period's
-      const cold = f.warmupMs !== undefined && f.listening !== undefined && w.start >= (f.appReady ?? f.listening);
+      const cold = f.cold !== undefined && f.listening !== undefined && w.start >= (f.appReady ?? f.listening);
       if (reg !== undefined && f.listening !== undefined) lags.registeredToListeningMs = msOf(f.listening - reg);
       if (reg !== undefined && f.appReady !== undefined) lags.registeredToReadyMs = msOf(f.appReady - reg);
-      if (cold && f.listening !== undefined) {
+      if (cold && f.cold && f.listening !== undefined) {
         lags.uptimeAtFirstFailureMs = msOf(w.start - f.listening);
         lags.uptimeAtLastFailureMs = msOf(lastSent - f.listening);
-        lags.warmupMs = f.warmupMs as number;
+        lags.observedColdMs = f.cold.coldMs;
         const adv = f.advertisedWarmupMs ?? 0;
-        text = `${lostN} lost over ${durMs} ms: provider ${f.pod} took a full share while still warming up (up ${lags.uptimeAtFirstFailureMs}-${lags.uptimeAtLastFailureMs} ms of its ${sec(f.warmupMs as number)} warm-up; it advertised ${adv > 0 ? sec(adv) : 'no'} warm-up to consumers)`;
-        fix = `advertise a warm-up >= ${withMargin(f.warmupMs as number, o.marginMs)} s (Dubbo \`warmup\`: consumers ramp its weight linearly with uptime): it failed requests until ${sec(lags.uptimeAtLastFailureMs)} after it started listening`;
+        const pct = (x: number) => `${Math.round(x * 100)}%`;
+        text = `${lostN} lost over ${durMs} ms: provider ${f.pod} took a full share while cold: ${pct(f.cold.failShare)} of its requests failed in its first seconds against ${pct(f.cold.othersFailShare)} for the other providers (up ${lags.uptimeAtFirstFailureMs}-${lags.uptimeAtLastFailureMs} ms; failing alone until ${sec(f.cold.coldMs)} after it listened; it advertised ${adv > 0 ? sec(adv) : 'no'} warm-up to consumers)`;
+        fix = `advertise a warm-up >= ${withMargin(f.cold.coldMs, o.marginMs)} s (Dubbo \`warmup\`: consumers ramp its weight linearly with uptime): it failed requests the other providers answered until ${sec(f.cold.coldMs)} after it started listening`;
       } else {
         const gap = lags.registeredToReadyMs ?? lags.registeredToListeningMs ?? durMs;
         text = `${lostN} lost over ${durMs} ms: provider ${f.pod} was in the registry ${gap} ms before its app ${f.appReady !== undefined ? 'was ready' : 'listened'}`;

@@ -104,22 +104,40 @@ test('registered before listening: registry-provider-initialising, with the gap 
   assert.match(a[0]!.fix, /registerAfter: ready|registration delay >= 6/);
 });
 
-test('a cold provider timing out at full weight: registry-provider-initialising with its uptime and warm-up', () => {
+/** Fast answers from the warm providers every `stepMs`: what a cold one is judged against. */
+function warmOk(fromMs: number, toMs: number, stepMs = 50): RequestRecord[] {
+  const out: RequestRecord[] = [];
+  for (let t = fromMs; t <= toMs; t += stepMs) out.push(rec(t, t % 100 === 0 ? 'p-a' : 'p-b', 'ok', 200));
+  return out;
+}
+
+test('a cold provider timing out at full weight is judged from what was observed, not from its WARMUP knob', () => {
+  // Its listening line says nothing about a cold period (a real app's would not): the timeouts are
+  // judged against the other providers' answers in the same seconds, and by its uptime.
   const events = [
     ...steady(),
-    prov(1000, 'p-new', 'listening', { port: 8080, warmupMs: 30000 }),
+    prov(1000, 'p-new', 'listening', { port: 8080 }),
     prov(1000, 'p-new', 'ready'),
     prov(1050, 'p-new', 'registered', { reason: 'initial', warmupMs: 0 }),
     cons(1055, 'registry-change', { provider: 'p-new', op: 'put', reason: 'registered' }),
     list(1060, ['p-a', 'p-b', 'p-new'], ['p-new'], []),
   ];
-  const a = attribute([...fails(3000, 9000, 'p-new', 504, 50), rec(9500, 'p-new', 'ok', 200)], events);
+  const records = [...fails(3000, 9000, 'p-new', 504, 50), rec(9500, 'p-new', 'ok', 200), rec(10_500, 'p-new', 'ok', 200), ...warmOk(2000, 11_000)];
+  const a = attribute(records, events);
   assert.equal(a.length, 1);
   assert.equal(a[0]!.cause, 'registry-provider-initialising');
   assert.equal(a[0]!.evidence.lagsMs.uptimeAtFirstFailureMs, 2000);
-  assert.equal(a[0]!.evidence.lagsMs.warmupMs, 30000);
-  assert.match(a[0]!.evidence.text, /warming up/);
-  assert.match(a[0]!.fix, /warm-up >= 36 s/);
+  assert.equal(a[0]!.evidence.lagsMs.observedColdMs, 9000, 'from listening (1 s) to the end of its last second failing alone (9-10 s)');
+  assert.equal(a[0]!.evidence.lagsMs.warmupMs, undefined, 'the knob is not read');
+  assert.match(a[0]!.evidence.text, /cold: 99% of its requests failed in its first seconds against 0% for the other providers/);
+  assert.match(a[0]!.fix, /warm-up >= 10\.8 s/);
+});
+
+test('the same timeouts while every provider times out are not a cold start', () => {
+  const events = [...steady(), prov(1000, 'p-new', 'listening', { port: 8080 }), prov(1000, 'p-new', 'ready'), prov(1050, 'p-new', 'registered'), list(1060, ['p-a', 'p-b', 'p-new'], ['p-new'], [])];
+  const records = [...fails(3000, 5000, 'p-new', 504, 50), ...fails(3000, 5000, 'p-a', 504, 50), ...fails(3000, 5000, 'p-b', 504, 50)];
+  const a = attribute(records, events);
+  assert.ok(!a.some((x) => x.cause === 'registry-provider-initialising'), JSON.stringify(a.map((x) => x.cause)));
 });
 
 test('after its cold period, a timeout is not blamed on warm-up', () => {

@@ -4,6 +4,7 @@
 
 import type { LifecycleEvent } from '../record.ts';
 import { providerList } from '../observe/registrylog.ts';
+import type { ColdSpan } from './warmup.ts';
 
 export interface PodFacts {
   pod: string;
@@ -40,8 +41,8 @@ export interface PodFacts {
   /** First registration the registry showed (the consumer's registry watch), else the provider's own line. */
   registered?: number;
   registeredEvent?: LifecycleEvent;
-  /** Cold period the app logged on listening (WARMUP), and the warm-up it advertised to consumers. */
-  warmupMs?: number;
+  /** Its cold period as observed (warmup.ts, set by attribute()), and the warm-up it advertised to consumers. */
+  cold?: ColdSpan;
   advertisedWarmupMs?: number;
   /** First removal from the registry after it stopped (deleted by /offline, or its lease expired). */
   registryGone?: number;
@@ -218,7 +219,6 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
         }
         break;
     }
-    if (e.kind === 'listening' && e.detail?.warmupMs !== undefined) f.warmupMs = Number(e.detail.warmupMs);
   }
   // A SIGKILL the watch did not report (the pod object went away before its terminated status was
   // seen): the app logged SIGTERM but never its exit, and the pod ended at its grace deadline. The kill
