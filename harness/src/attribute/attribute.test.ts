@@ -103,27 +103,6 @@ test('SIGKILL with requests in flight: grace period shorter than preStop', () =>
   assert.match(a.fix, /terminationGracePeriodSeconds >= 40 s/);
 });
 
-test('persistent connection cut: a reused socket pinned to a pod that got SIGTERM', () => {
-  const lb = '172.18.255.200:80';
-  const events = [
-    ...readyPod('k1', '10.244.1.8', 'w1', 0),
-    ...readyPod('k2', '10.244.2.8', 'w2', 0),
-    ev(40_000, 'pod-deleting', 'k1', { node: 'w1' }),
-    ev(40_010, 'sigterm', 'k1'),
-    endpoint(40_500, 'endpoint-not-ready', 'k1', '10.244.1.8', 'w1', GONE),
-  ];
-  const records = [
-    ...burst('lb', 39_000, 39_990, 'ok', { servedBy: 'k1', remoteAddr: lb, localPort: 40001, reusedConnection: true }, 10),
-    rec('lb', 40_020, 'stale-keepalive', { remoteAddr: lb, localPort: 40001, reusedConnection: true }),
-    ...burst('lb', 39_000, 41_000, 'ok', { servedBy: 'k2', remoteAddr: lb, localPort: 40002, reusedConnection: true }, 10),
-  ];
-  const a = only(attribute(records, events), 'persistent-connection-cut');
-  assert.deepEqual(a.pods, ['k1']);
-  assert.equal(a.lost, 1);
-  assert.match(a.evidence.text, /reused keep-alive connections to pod k1/);
-  assert.match(a.fix, /Connection: close/);
-});
-
 test('a reused socket cut by an ingress reload, with no pod going away', () => {
   const events = [...readyPod('k1', '10.244.1.8', 'w1', 0), ev(45_000, 'ingress-reload', undefined, { detail: { controller: 'nginx' } })];
   const records = [

@@ -1,6 +1,7 @@
 // Item 5 of issue 10: on a reused socket, the idle-socket race (stale-keepalive: closed as the request
 // went out) and the in-flight cut (reset-before-response: the server held the request, then closed)
-// are different mechanisms with different fixes; a window names which it saw.
+// are different mechanisms with different fixes; a window names which it saw. (The persistent-connection-cut
+// cases pinned to a pod live here.)
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -41,6 +42,9 @@ test('an in-flight cut on a reused socket says the pod held the request and clos
 test('the idle-socket race says the socket was closed as the request went out: connection lifetime and retries', () => {
   const { events, records } = pinnedTo('race');
   const a = only(attribute(records, events), 'persistent-connection-cut');
+  assert.deepEqual(a.pods, ['k1']);
+  assert.equal(a.lost, 1);
+  assert.match(a.evidence.text, /reused keep-alive connections to pod k1/);
   assert.match(a.evidence.text, /1 idle-socket race \(closed as the request went out\)/);
   assert.match(a.fix, /Connection: close/);
   assert.match(a.fix, /retry idempotent/);
