@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
-import { measureNodeClock, type NodeClockReader } from './clock.ts';
+import { lineSession, measureNodeClock, type NodeClockReader } from './clock.ts';
 
 const shell = (script: string): NodeClockReader => () =>
   new Promise((resolve, reject) => execFile('sh', ['-c', script], (err, out) => (err ? reject(err) : resolve(out))));
@@ -27,4 +27,20 @@ test('a node that cannot be read is not measured, with the reader\'s code', asyn
   assert.equal(c.error, '7');
   const junk = await measureNodeClock('junk', shell('echo soon'));
   assert.equal(junk.error, 'not-epoch-ns');
+});
+
+test('over one session the round trip is a pipe\'s: the same clock measures ~0 within a few ms', async () => {
+  const s = lineSession('sh', ['-c', 'while read -r _; do date +%s%N; done']);
+  try {
+    const c = await measureNodeClock('host', s.read, { samples: 9, method: 'sh session' });
+    assert.equal(c.samples, 9);
+    assert.ok((c.rttMs as number) < 50, `rtt ${c.rttMs} ms`);
+    assert.ok(Math.abs(c.offsetMs as number) <= (c.rttMs as number) / 2 + 1, `offset ${c.offsetMs} ms within ±${c.rttMs}/2`);
+  } finally {
+    s.close();
+  }
+  const dead = lineSession('sh', ['-c', 'exit 3']);
+  const c = await measureNodeClock('dead', dead.read);
+  assert.equal(c.offsetMs, null);
+  dead.close();
 });

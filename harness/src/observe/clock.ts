@@ -5,8 +5,12 @@
 // One sample: read the host clock, ask the node for its time (`date +%s%N` in the kind node's
 // container), read the host clock again. The node's reading happened somewhere inside the bracket, so
 // offset = node - midpoint, with ±rtt/2 uncertainty. The sample with the smallest round trip wins.
+// One `docker exec` per sample is lopsided (~200 ms, most of it starting the process before `date`
+// runs: measured +77..+98 ms on kind's nodes, which share the host's clock); one exec session per node
+// that answers a newline with a `date` line is a pipe round trip instead (a few ms, symmetric).
 
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 export interface NodeClock {
   node: string;
@@ -15,7 +19,7 @@ export interface NodeClock {
   /** That sample's round trip (ms): the offset is known to ±rttMs/2. */
   rttMs: number | null;
   samples: number;
-  /** How it was read, e.g. `docker exec lossless-worker date +%s%N`. */
+  /** How it was read, e.g. `docker exec -i lossless-worker sh (date +%s%N per newline)`. */
   method: string;
   /** Why it could not be measured (the reader's error code). */
   error?: string;
@@ -29,16 +33,35 @@ export function hostEpochNs(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 }
 
-/** `docker exec <node> date +%s%N`: a kind node is a container named after the node. */
-export const dockerDate: NodeClockReader = (node) =>
-  new Promise((resolve, reject) => {
-    execFile('docker', ['exec', node, 'date', '+%s%N'], { timeout: 5000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
-  });
+/** A long-lived shell in the node's container answering each newline with `date +%s%N`. */
+export function dockerDateSession(node: string): { read: NodeClockReader; close: () => void } {
+  return lineSession('docker', ['exec', '-i', node, 'sh', '-c', 'while read -r _; do date +%s%N; done']);
+}
+
+/** A child that answers each line written to it with one line: a reader over it, and its close. */
+export function lineSession(cmd: string, args: string[]): { read: NodeClockReader; close: () => void } {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'ignore'] });
+  const waiting: Array<{ resolve: (l: string) => void; reject: (e: Error) => void }> = [];
+  const fail = (e: Error) => {
+    for (const w of waiting.splice(0)) w.reject(e);
+  };
+  createInterface({ input: child.stdout }).on('line', (l) => waiting.shift()?.resolve(l));
+  child.on('error', fail);
+  child.on('exit', (code) => fail(Object.assign(new Error(`${cmd} exited ${code}`), { code: code ?? 'signal' })));
+  const read: NodeClockReader = () =>
+    new Promise((resolve, reject) => {
+      if (child.exitCode !== null || child.killed) return reject(Object.assign(new Error(`${cmd} is not running`), { code: 'exited' }));
+      waiting.push({ resolve, reject });
+      child.stdin.write('\n');
+    });
+  // every exit path ends the child: its stdin closing ends the shell loop
+  return { read, close: () => { child.stdin.end(); child.kill(); } };
+}
 
 export async function measureNodeClock(node: string, read: NodeClockReader, opts: { samples?: number; method?: string; now?: () => bigint } = {}): Promise<NodeClock> {
   const samples = opts.samples ?? 5;
   const now = opts.now ?? hostEpochNs;
-  const method = opts.method ?? `docker exec ${node} date +%s%N`;
+  const method = opts.method ?? 'reader';
   let best: { offsetNs: bigint; rttNs: bigint } | undefined;
   for (let i = 0; i < samples; i++) {
     let text: string;
@@ -60,10 +83,17 @@ export async function measureNodeClock(node: string, read: NodeClockReader, opts
   return { node, offsetMs: round1(Number(best.offsetNs) / 1e6), rttMs: round1(Number(best.rttNs) / 1e6), samples, method };
 }
 
-/** Every node, one after the other (concurrent reads would lengthen each other's round trips). */
-export async function measureNodeClocks(nodes: readonly string[], read: NodeClockReader = dockerDate, samples = 5): Promise<NodeClock[]> {
+/** Every node, one after the other (concurrent reads would lengthen each other's round trips), each over its own exec session. */
+export async function measureNodeClocks(nodes: readonly string[], samples = 9): Promise<NodeClock[]> {
   const out: NodeClock[] = [];
-  for (const n of nodes) out.push(await measureNodeClock(n, read, { samples }));
+  for (const n of nodes) {
+    const s = dockerDateSession(n);
+    try {
+      out.push(await measureNodeClock(n, s.read, { samples, method: `docker exec -i ${n} sh (date +%s%N per newline)` }));
+    } finally {
+      s.close();
+    }
+  }
   return out;
 }
 
