@@ -34,7 +34,7 @@ test('over one session the round trip is a pipe\'s: the same clock measures ~0 w
   try {
     const c = await measureNodeClock('host', s.read, { samples: 9, method: 'sh session' });
     assert.equal(c.samples, 9);
-    assert.ok((c.rttMs as number) < 50, `rtt ${c.rttMs} ms`);
+    assert.ok((c.rttMs as number) < 250, `rtt ${c.rttMs} ms (a pipe round trip; loose for a busy box)`);
     assert.ok(Math.abs(c.offsetMs as number) <= (c.rttMs as number) / 2 + 1, `offset ${c.offsetMs} ms within ±${c.rttMs}/2`);
   } finally {
     s.close();
