@@ -8,7 +8,8 @@
 #
 # Cache: CACHE=${LOSSLESS_CACHE:-$HOME/.cache/lossless/lab}; outputs in $CACHE/bin/, logs in
 # $CACHE/logs/build-<artefact>.log, Go caches in $CACHE/go/{mod,build} (delete $CACHE for a cold build).
-# Prints one line per artefact: `built X in Ns`, `cached X` or `FAILED X: see <log>` (then exit 1).
+# Prints `building X: log <log>[, last built in Ns]` when an artefact's build starts, then one line per artefact: `built X in Ns`,
+# `cached X` or `FAILED X: see <log>` (then exit 1).
 # Exit 2: unknown artefact or bad usage. Exit 3: the environment lacks a tool (go, gcc) or disk.
 #
 # Recipe interface (scripts/lab/recipes/<artefact>.sh, sourced in a subshell with versions.env loaded):
@@ -99,7 +100,7 @@ is_cached() {
 }
 
 build_one() {
-  local name=$1 hash log tmp start rc out
+  local name=$1 hash log tmp start rc out last
   log=$CACHE/logs/build-$name.log
   # Plain statements, never `if`/`||` around the recipe: bash ignores `set -e` inside those contexts.
   hash=$(recipe_hash "$name" 2>"$log.hash-err")
@@ -109,6 +110,10 @@ build_one() {
   if is_cached "$name" "$hash"; then echo "cached $name"; return 0; fi
   tmp=$(mktemp -d "$CACHE/tmp/$name.XXXXXX")
   start=$(date +%s)
+  # at once, so a caller can show what is being built and where its log grows (lab:up's progress line)
+  # (with the last build's time from the log this build is about to replace, for an estimate)
+  last=$(sed -n 's/^== .*: built in \([0-9]*\)s$/\1/p' "$log" 2>/dev/null | tail -1)
+  echo "building $name: log $log${last:+, last built in ${last}s}"
   (
     set -e
     export OUT=$tmp/out WORK=$tmp/work

@@ -39,6 +39,7 @@ EOF
 
 run t1
 check "first run builds" '[ "$RC" -eq 0 ]'
+check "says what it builds and its log before building (no past time on a first build)" 'grep -qx "building t1: log $T/cache/logs/build-t1.log" <<<"$OUTPUT"'
 check "prints built line" 'grep -Eq '\''^built t1 in [0-9]+s$'\'' <<<"$OUTPUT"'
 check "outputs in bin" '[ "$(cat "$T/cache/bin/t1-a")" = one ] && [ -f "$T/cache/bin/t1-b" ]'
 check "log holds the recipe's output" 'grep -q "hello from t1" "$T/cache/logs/build-t1.log"'
@@ -47,6 +48,7 @@ check "second run is cached" '[ "$OUTPUT" = "cached t1" ]'
 check "cached run did not build" 'builds 1'
 LAB_T_VALUE=two run t1
 check "changed input var rebuilds" 'grep -q '\''^built t1'\'' <<<"$OUTPUT"'
+check "a rebuild says what it builds, its log and the last build's time first" 'grep -Eqx "building t1: log $T/cache/logs/build-t1.log, last built in [0-9]+s" <<<"$OUTPUT"'
 check "rebuilt output has the new value" '[ "$(cat "$T/cache/bin/t1-a")" = two ]'
 LAB_T_VALUE=two run t1
 rm "$T/cache/bin/t1-b"

@@ -5,6 +5,7 @@ import { labDown } from "./down.ts";
 import { labStatus } from "./status.ts";
 import { labCached } from "./cached.ts";
 import { LabError, type Lab } from "./step.ts";
+import { attachProgress } from "./progress.ts";
 
 const USAGE = "usage: lab up [--source online|offline] | down | status | cached";
 
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case "up": {
       const source = parseSource(rest);
+      attachProgress(lab);
       try {
         const r = await labUp(lab, source ? { source } : {});
         timings(lab);

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync, renameSync, existsSyn
 import { join } from "node:path";
 import { execa, ExecaError } from "execa";
 import type { Versions } from "./versions.ts";
+import type { Progress } from "./progress.ts";
 
 /** A failure the user can act on: exit 2 for bad input, 3 for the environment (what to do is in the message). */
 export class LabError extends Error {
@@ -31,6 +32,8 @@ export interface Lab {
   /** User-facing output, one line at a time. */
   out: (line: string) => void;
   timings: StepTiming[];
+  /** The live status line (lab:up and scenario runs attach one; tests do not). */
+  progress?: Progress;
 }
 
 export interface RunOptions {
@@ -41,6 +44,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Bound on the command's run time; default none. */
   timeoutMs?: number;
+  /** Each line of stdout as it comes (for progress), besides the log. */
+  onLine?: (line: string) => void;
 }
 
 /** Runs commands for one step, appending their output to the step's log. */
@@ -65,7 +70,7 @@ function runner(lab: Lab, name: string): Runner {
     async run(cmd, args, opts = {}) {
       append(`$ ${cmd} ${args.join(" ")}\n`);
       try {
-        const r = await execa(cmd, args, {
+        const sub = execa(cmd, args, {
           cwd: opts.cwd,
           env: opts.env,
           ...(opts.input !== undefined ? { input: opts.input } : {}),
@@ -75,6 +80,16 @@ function runner(lab: Lab, name: string): Runner {
           stderr: ["pipe", { file: log, append: true }],
           stripFinalNewline: true,
         });
+        if (opts.onLine) {
+          const onLine = opts.onLine;
+          let rest = "";
+          sub.stdout?.on("data", (chunk: Buffer) => {
+            const lines = (rest + chunk.toString("utf8")).split("\n");
+            rest = lines.pop() ?? "";
+            for (const l of lines) onLine(l);
+          });
+        }
+        const r = await sub;
         return String(r.stdout);
       } catch (err) {
         if (err instanceof ExecaError) {
@@ -93,14 +108,17 @@ export async function step<T>(lab: Lab, name: string, fn: (r: Runner) => Promise
   const r = runner(lab, name);
   const t0 = performance.now();
   lab.out(`· ${name} ...`);
+  lab.progress?.begin(name, r.log);
   try {
     const v = await fn(r);
     const seconds = (performance.now() - t0) / 1000;
+    lab.progress?.end(seconds, true);
     lab.timings.push({ name, seconds, result: "done" });
     lab.out(`✓ ${name} ${seconds.toFixed(1)}s`);
     return v;
   } catch (err) {
     const seconds = (performance.now() - t0) / 1000;
+    lab.progress?.end(seconds, false);
     lab.timings.push({ name, seconds, result: "failed" });
     if (err instanceof LabError) throw err.logFile ? err : new LabError(err.message, err.exitCode, r.log);
     throw new LabError(`${name}: ${err instanceof Error ? err.message : String(err)}`, 3, r.log);

@@ -68,14 +68,22 @@ async function addonImages(lab: Lab, mod: AddonImagesModule | undefined): Promis
   });
 }
 
+/** build.sh's lines as they come: the artefact being built becomes the progress line's sub-step. */
+function buildLine(lab: Lab, line: string): void {
+  const start = /^building ([\w.-]+): log ([^,\s]+)(?:, last built in (\d+)s)?$/.exec(line);
+  if (start) return lab.progress?.sub(start[1]!, start[2]!, start[3] === undefined ? undefined : Number(start[3]));
+  const built = /^built ([\w.-]+) in (\d+)s$/.exec(line);
+  if (built) lab.progress?.subDone(built[1]!, Number(built[2]));
+}
+
 /** Builds (or reuses) everything the offline node image needs; returns the node image ref. */
 async function offlineNodeImage(lab: Lab): Promise<string> {
   const addonMod = await addonImagesModule(lab);
   await step(lab, "build binaries (scripts/lab/build.sh)", async (r) => {
     try {
       const artefacts = [...BUILD_ARTEFACTS, ...(addonMod?.ADDON_ARTEFACTS ?? [])];
-      const out = await r.run(join(lab.repo, "scripts/lab/build.sh"), artefacts, { timeoutMs: 120 * 60_000 });
-      for (const line of out.split("\n").filter(Boolean)) lab.out(`    ${line}`);
+      const out = await r.run(join(lab.repo, "scripts/lab/build.sh"), artefacts, { timeoutMs: 120 * 60_000, onLine: (line) => buildLine(lab, line) });
+      for (const line of out.split("\n").filter((l) => l && !l.startsWith("building "))) lab.out(`    ${line}`);
     } catch (err) {
       const failed = /FAILED ([\w-]+): see (\S+)/.exec(err instanceof Error ? err.message : "");
       throw failed ? new LabError(`build of ${failed[1]} failed: see ${failed[2]}`, 3, failed[2]) : err;

@@ -28,6 +28,7 @@ import { probeTargets } from './probe.ts';
 import { IngressLogs } from './ingresslogs.ts';
 import { ECHO_NAMESPACE, IMAGES_CONFIGMAP, labUp } from '../lab/up.ts';
 import { createLab } from '../lab/context.ts';
+import { attachProgress } from '../lab/progress.ts';
 import { ConsumerLogs } from './consumerlogs.ts';
 import { diagnose } from './diagnose.ts';
 import { startCloudLb, usesCloudLb } from './cloudlb.ts';
@@ -122,7 +123,9 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
     // Idempotent: reuses a running cluster, rebuilds and reloads the echo/harness images when their code changed.
     const t = Date.now();
     try {
-      images = (await labUp(createLab((l) => log(`lab: ${l}`)))).images;
+      const lab = createLab((l) => log(`lab: ${l}`));
+      attachProgress(lab);
+      images = (await labUp(lab)).images;
     } catch (e) {
       throw new RunEnvironmentError(`the lab is not up: ${(e as Error).message}`);
     }
