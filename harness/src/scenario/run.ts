@@ -29,6 +29,7 @@ import { IngressLogs } from './ingresslogs.ts';
 import { ECHO_NAMESPACE, IMAGES_CONFIGMAP, labUp } from '../lab/up.ts';
 import { createLab } from '../lab/context.ts';
 import { attachProgress } from '../lab/progress.ts';
+import { LiveCounter } from './live.ts';
 import { ConsumerLogs } from './consumerlogs.ts';
 import { diagnose } from './diagnose.ts';
 import { startCloudLb, usesCloudLb } from './cloudlb.ts';
@@ -116,7 +117,10 @@ async function labImagesOf(k: Kube): Promise<Record<string, string>> {
 }
 
 export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
-  const log = o.log ?? ((l: string) => console.error(l));
+  const print = o.log ?? ((l: string) => console.error(l));
+  // the per-path sent/lost line during load; the run's log lines go around it
+  const live = new LiveCounter(process.stderr, print);
+  const log = (l: string) => live.line(l);
   const s = await loadScenario(o.file, o.variant);
   let images = o.labImages ?? {};
   if (s.cluster === 'lab' && !o.skipLabUp) {
@@ -173,6 +177,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   const onRecord = (r: RequestRecord) => {
     ledger.write(r);
     reducer.add(r);
+    live.add(r);
     if (r.scheduledAt < firstAt) firstAt = r.scheduledAt;
     if (r.endAt > lastAt) lastAt = r.endAt;
   };
@@ -266,10 +271,15 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
       }, { signal: stopLoad.signal, clock, onRecord });
     }
     mark('load-start', { qps: s.load.qps, paths: s.paths.length });
+    live.paths([...targets.host, ...(targets.inCluster ? [targets.inCluster] : [])]);
+    live.start();
+    log(`load: ${s.load.qps} requests/s on each of ${s.paths.length} path(s); rollout in ${s.rollout.after / 1000} s`);
 
     if (await pause(s.rollout.after, o.signal)) {
       for (let i = 1; i <= s.rollout.count; i++) {
         mark('rollout-start', { n: i, trigger: s.rollout.trigger });
+        live.setPhase(`rollout ${i}/${s.rollout.count}`);
+        log(`rollout ${i}/${s.rollout.count} started (${s.rollout.trigger})`);
         await apply(k, deploymentFor(s, i) as KubernetesObject);
         await waitRollout(k, s.namespace, s.workload.name, ROLLOUT_TIMEOUT_MS, o.signal);
         if (interrupted()) break;
@@ -277,7 +287,11 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
         log(`rollout ${i}/${s.rollout.count} complete`);
         if (i < s.rollout.count && !(await pause(s.rollout.interval, o.signal))) break;
       }
-      if (!interrupted()) await pause(s.rollout.coolDown, o.signal);
+      if (!interrupted()) {
+        live.setPhase('cool-down');
+        log(`cool-down ${s.rollout.coolDown / 1000} s`);
+        await pause(s.rollout.coolDown, o.signal);
+      }
     }
   } catch (e) {
     error = e instanceof Error ? e : new Error(String(e));
@@ -290,6 +304,9 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
     }
   }
   // Collect whatever was measured, in order: stop sending, drain, stop watching, write.
+  const final = live.status();
+  live.stop();
+  if (events.some((e) => e.kind === 'load-start')) log(`load stopped at ${final}; collecting`);
   stopLoad.abort();
   let summaryPartial = interrupted() || error !== undefined;
   if (hostLoad) {

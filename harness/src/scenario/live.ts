@@ -1,0 +1,89 @@
+// The scenario's live line during load: the phase (load, rollout i/n, cool-down), the time since the load
+// started, and per path the requests sent and lost so far. On a TTY one line redrawn every second (the run's
+// log lines go around it); otherwise a line every 10 s.
+import type { RequestRecord } from '../record.ts';
+import { clock } from '../lab/progress.ts';
+import type { Sink } from '../lab/progress.ts';
+
+interface Count {
+  sent: number;
+  lost: number;
+}
+
+export class LiveCounter {
+  private readonly counts = new Map<string, Count>();
+  private readonly pathOf = new Map<string, string>();
+  private phase = 'load';
+  private started = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private shown = false;
+
+  constructor(
+    private readonly sink: Sink,
+    private readonly print: (line: string) => void,
+    private readonly now: () => number = () => performance.now(),
+    readonly everyMs: number = sink.isTTY ? 1000 : 10_000,
+  ) {}
+
+  /** Names the paths by their target URL, in the order they are shown. */
+  paths(byTarget: ReadonlyArray<{ path: string; url: string }>): void {
+    for (const t of byTarget) {
+      this.pathOf.set(t.url, t.path);
+      if (!this.counts.has(t.path)) this.counts.set(t.path, { sent: 0, lost: 0 });
+    }
+  }
+
+  /** Every record once it ended: cancelled ones are neither sent nor lost (as in the summary). */
+  add(r: RequestRecord): void {
+    if (r.outcome === 'cancelled') return;
+    const path = this.pathOf.get(r.target) ?? r.target;
+    let c = this.counts.get(path);
+    if (!c) this.counts.set(path, (c = { sent: 0, lost: 0 }));
+    c.sent++;
+    if (r.outcome !== 'ok') c.lost++;
+  }
+
+  start(): void {
+    this.started = this.now();
+    this.timer ??= setInterval(() => this.tick(), this.everyMs);
+    this.timer.unref();
+  }
+
+  setPhase(phase: string): void {
+    this.phase = phase;
+    if (this.timer && this.sink.isTTY) this.draw();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.clear();
+  }
+
+  /** A line of the run's log: around the live line on a TTY. */
+  line(text: string): void {
+    this.clear();
+    this.print(text);
+    if (this.timer && this.sink.isTTY) this.draw();
+  }
+
+  status(): string {
+    const per = [...this.counts].map(([p, c]) => `${p} sent ${c.sent} lost ${c.lost}${c.sent > 0 && c.lost > 0 ? ` (${((100 * c.lost) / c.sent).toFixed(2)}%)` : ''}`);
+    return `${this.phase} ${clock((this.now() - this.started) / 1000)}: ${per.join(' · ') || 'no request ended yet'}`;
+  }
+
+  private tick(): void {
+    if (this.sink.isTTY) this.draw();
+    else this.print(`live: ${this.status()}`);
+  }
+
+  private draw(): void {
+    this.sink.write(`\r\x1b[2K${this.status()}`);
+    this.shown = true;
+  }
+
+  private clear(): void {
+    if (this.shown && this.sink.isTTY) this.sink.write('\r\x1b[2K');
+    this.shown = false;
+  }
+}
