@@ -4,7 +4,8 @@
 // installed version; when one is missing or differs, runs `npm ci` once and says so on stderr.
 // Exit 0 ready, 3 the install failed (the environment: registry unreachable, disk full).
 // `--check` only reports (exit 0 in sync, 1 not).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,10 +31,23 @@ export function drift(dir) {
   return out;
 }
 
+/** The fast path's stamp for this lock's content (scripts/deps looks for it before starting Node). */
+function stamp() {
+  const hash = createHash("sha256").update(readFileSync(join(root, "package-lock.json"))).digest("hex").slice(0, 16);
+  try {
+    writeFileSync(join(root, "node_modules", `.lossless-deps-${hash}`), "");
+  } catch {
+    // a read-only node_modules: the full check runs each time, which is only slower
+  }
+}
+
 function main() {
   const check = process.argv.includes("--check");
   const found = drift(root);
-  if (found.length === 0) return 0;
+  if (found.length === 0) {
+    if (!check) stamp();
+    return 0;
+  }
   if (check) {
     for (const line of found) console.log(line);
     return 1;
@@ -51,6 +65,7 @@ function main() {
     process.stderr.write(`lossless: after npm ci, ${left[0]}: run npm ci in ${root} and read its output\n`);
     return 3;
   }
+  stamp();
   process.stderr.write("lossless: dependencies installed\n");
   return 0;
 }

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drift } from './deps.mjs';
@@ -51,9 +52,9 @@ test('a package whose version differs from the lock is stale and reinstalled', (
     assert.equal(deps(dir).status, 0);
     const manifest = join(dir, 'node_modules', 'tiny', 'package.json');
     writeFileSync(manifest, JSON.stringify({ name: 'tiny', version: '0.9.0' }));
-    // as after a `git pull` that changed the lock: the lock is newer than npm's record
+    // as after a `git pull` that changed the lock: newer than npm's record, another content than the stamp's
     const lock = join(dir, 'package-lock.json');
-    writeFileSync(lock, readFileSync(lock));
+    writeFileSync(lock, `${readFileSync(lock, 'utf8')}\n`);
     assert.deepEqual(drift(dir), ['tiny is 0.9.0, the lock says 1.0.0']);
     const r = deps(dir);
     assert.equal(r.status, 0, r.stderr);
@@ -69,8 +70,12 @@ test('a lock newer than node_modules but matching it installs nothing (a fresh w
   try {
     assert.equal(deps(dir).status, 0);
     const lock = join(dir, 'package-lock.json');
-    writeFileSync(lock, readFileSync(lock));
-    const r = deps(dir);
+    writeFileSync(lock, `${readFileSync(lock, 'utf8')}\n`);
+    let r = deps(dir);
+    assert.equal(r.status, 0);
+    assert.equal(r.stderr, '');
+    assert.ok(existsSync(join(dir, 'node_modules', `.lossless-deps-${createHash('sha256').update(readFileSync(lock)).digest('hex').slice(0, 16)}`)), 'the full check left its stamp for the fast path');
+    r = deps(dir);
     assert.equal(r.status, 0);
     assert.equal(r.stderr, '');
   } finally {

@@ -1,0 +1,141 @@
+// A real run folder (a rolling update in miniature on loopback) remote-written to a real Prometheus (Debian's
+// package, started here on loopback), its series queried back and matched against summary.json,
+// attribution.json and the timeline. Skips off CI when Prometheus is not installed; under CI=true it never
+// skips (.ci/run installs it).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { makeRolloutRun } from '../report/fixture.ts';
+import type { Summary } from '../load/summary.ts';
+import type { Attribution } from '../record.ts';
+import { remoteWrite, snappyBlock } from './remotewrite.ts';
+import { pathName, runSeries } from './series.ts';
+
+const PROMETHEUS = process.env.LOSSLESS_PROMETHEUS ?? '/usr/bin/prometheus';
+const missing = !existsSync(PROMETHEUS);
+if (missing && process.env.CI === 'true') throw new Error(`${PROMETHEUS} missing under CI: .ci/run installs Debian's prometheus package`);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function startPrometheus(dir: string): Promise<{ url: string; proc: ChildProcess }> {
+  const port = await freePort();
+  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
+  const proc = spawn(PROMETHEUS, [
+    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr?.on('data', (b: Buffer) => { log += b.toString(); });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 150; i++) {
+    if (proc.exitCode !== null) throw new Error(`prometheus exited ${proc.exitCode}: ${log.slice(-500)}`);
+    try {
+      const r = await request(`${url}/-/ready`);
+      await r.body.text();
+      if (r.statusCode === 200) return { url, proc };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill();
+  throw new Error(`prometheus not ready in 15 s: ${log.slice(-500)}`);
+}
+
+interface Raw { metric: Record<string, string>; values: Array<[number, string]> }
+
+/** Raw samples (a range selector in an instant query returns them as stored). */
+async function raw(url: string, selector: string, atMs: number): Promise<Raw[]> {
+  const q = new URLSearchParams({ query: `${selector}[1h]`, time: String(atMs / 1000 + 1) });
+  const r = await request(`${url}/api/v1/query?${q}`);
+  const body = (await r.body.json()) as { status: string; data: { result: Raw[] } };
+  assert.equal(body.status, 'success');
+  return body.data.result;
+}
+
+const sum = (rs: Raw[]) => rs.reduce((n, r) => n + r.values.reduce((m, [, v]) => m + Number(v), 0), 0);
+
+test('snappy block of literals: length varint, then literal tags of each size class', () => {
+  assert.deepEqual([...snappyBlock(Buffer.from('abc'))], [3, 2 << 2, 97, 98, 99]);
+  const b = snappyBlock(Buffer.alloc(100, 1));
+  assert.deepEqual([...b.subarray(0, 3)], [100, 60 << 2, 99]);
+  const c = snappyBlock(Buffer.alloc(300, 1));
+  assert.deepEqual([...c.subarray(0, 5)], [0xac, 0x02, 61 << 2, 299 & 0xff, 299 >> 8]);
+});
+
+test('a run remote-written to a real Prometheus reads back as summary.json says', { skip: missing && `${PROMETHEUS} not installed (apt-get install prometheus)` }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lossless-prom-'));
+  let prom: ChildProcess | undefined;
+  try {
+    const run = await makeRolloutRun(join(dir, 'run'));
+    const p = await startPrometheus(dir);
+    prom = p.proc;
+    const series = await runSeries(run.dir, { job: 'test' });
+    const wrote = await remoteWrite(`${p.url}/api/v1/write`, series, { batch: 7 });
+    assert.ok(wrote.requests > 1, 'several batches');
+
+    const summary = JSON.parse(readFileSync(join(run.dir, 'summary.json'), 'utf8')) as Summary;
+    const attributions = JSON.parse(readFileSync(join(run.dir, 'attribution.json'), 'utf8')) as Attribution[];
+    const end = Date.parse(summary.endedAt) + 5000;
+    const sel = (name: string, target: string) => `${name}{run="${summary.runId}",path="${pathName(target)}"}`;
+    assert.ok(summary.totals.lost > 0, 'the fixture loses requests');
+    for (const t of summary.targets) {
+      assert.equal(sum(await raw(p.url, sel('lossless_scheduled', t.target), end)), t.scheduled, `${t.target} scheduled`);
+      assert.equal(sum(await raw(p.url, sel('lossless_sent', t.target), end)), t.sent, `${t.target} sent`);
+      assert.equal(sum(await raw(p.url, sel('lossless_ok', t.target), end)), t.ok, `${t.target} ok`);
+      assert.equal(sum(await raw(p.url, sel('lossless_lost', t.target), end)), t.lost, `${t.target} lost`);
+      const byClass = await raw(p.url, sel('lossless_lost_by_class', t.target), end);
+      const want = Object.fromEntries(Object.entries(t.byOutcome).filter(([k]) => k !== 'ok' && k !== 'cancelled'));
+      const got = Object.fromEntries(byClass.map((r) => [r.metric.class, sum([r])]));
+      assert.deepEqual(got, want, `${t.target} lost by class`);
+      const lossPct = await raw(p.url, sel('lossless_run_loss_percent', t.target), end);
+      assert.equal(Number(lossPct[0]!.values[0]![1]), t.lossPct);
+      // p99 per second, at the second's end
+      const p99 = await raw(p.url, `${sel('lossless_latency_ms', t.target).slice(0, -1)},quantile="0.99"}`, end);
+      const t0Ms = Number(BigInt(summary.t0EpochNs) / 1_000_000n);
+      const wantP99 = summary.series.filter((x) => x.target === t.target).map((x) => [(t0Ms + (x.t + 1) * 1000) / 1000, x.p99Ms]);
+      assert.deepEqual(p99[0]!.values.map(([ts, v]) => [ts, Number(v)]), wantP99);
+    }
+    const windows = await raw(p.url, `lossless_loss_window_lost{run="${summary.runId}"}`, end);
+    assert.equal(windows.length, attributions.length);
+    assert.deepEqual(windows.map((w) => w.metric.cause).sort(), attributions.map((a) => a.cause).sort());
+    const marks = await raw(p.url, `lossless_rollout{run="${summary.runId}"}`, end);
+    assert.deepEqual(marks.map((m) => m.metric.mark).sort(), ['end', 'start']);
+    assert.ok(marks.every((m) => m.metric.job === 'test' && m.metric.scenario === 'report-fixture' && m.metric.variant === 'naive'));
+  } finally {
+    prom?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a receiver that refuses is the environment, with its own words', { skip: missing && 'prometheus not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lossless-prom-'));
+  let prom: ChildProcess | undefined;
+  try {
+    const p = await startPrometheus(dir);
+    prom = p.proc;
+    // a sample older than one the series already has (sent in an earlier request)
+    const now = Date.now();
+    await remoteWrite(`${p.url}/api/v1/write`, [{ labels: { __name__: 'lossless_sent' }, samples: [{ t: now, v: 1 }] }]);
+    const bad = [{ labels: { __name__: 'lossless_sent' }, samples: [{ t: now - 60_000, v: 2 }] }];
+    await assert.rejects(remoteWrite(`${p.url}/api/v1/write`, bad), (e: Error & { exitCode?: number }) => e.exitCode === 3 && /HTTP 400/.test(e.message));
+    await assert.rejects(remoteWrite('http://127.0.0.1:1/api/v1/write', bad), /ECONNREFUSED.*remote-write-receiver/);
+  } finally {
+    prom?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
