@@ -15,6 +15,7 @@ export const COMMANDS: Array<{ name: string; load: () => Promise<Command> }> = [
   { name: 'run', load: async () => (await import('./scenario.ts')).runCommand },
   { name: 'report', load: async () => (await import('./report.ts')).reportCommand },
   { name: 'compare', load: async () => (await import('./compare.ts')).compareCommand },
+  { name: 'export', load: async () => (await import('./export.ts')).exportCommand },
 ];
 
 async function help(): Promise<string> {

@@ -10,7 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { makeRolloutRun } from '../report/fixture.ts';
+import { makeLoadRun, makeRolloutRun } from '../report/fixture.ts';
+import { main } from '../cli/main.ts';
 import type { Summary } from '../load/summary.ts';
 import type { Attribution } from '../record.ts';
 import { remoteWrite, snappyBlock } from './remotewrite.ts';
@@ -116,6 +117,24 @@ test('a run remote-written to a real Prometheus reads back as summary.json says'
     const marks = await raw(p.url, `lossless_rollout{run="${summary.runId}"}`, end);
     assert.deepEqual(marks.map((m) => m.metric.mark).sort(), ['end', 'start']);
     assert.ok(marks.every((m) => m.metric.job === 'test' && m.metric.scenario === 'report-fixture' && m.metric.variant === 'naive'));
+
+    // every query of the Grafana dashboard answers with data from this run
+    const dash = JSON.parse(readFileSync(new URL('./grafana-dashboard.json', import.meta.url), 'utf8')) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+      annotations: { list: Array<{ name: string; expr: string }> };
+    };
+    const exprs = [...dash.panels.flatMap((pl) => pl.targets.map((t) => [pl.title, t.expr])), ...dash.annotations.list.map((a) => [a.name, a.expr])];
+    assert.ok(exprs.length >= 8);
+    for (const [title, expr] of exprs) {
+      const q = expr!.replaceAll('$run', summary.runId).replaceAll('$path', '.*').replaceAll('$__range', '1h');
+      const r = await request(`${p.url}/api/v1/query?${new URLSearchParams({ query: `${q}`, time: String(end / 1000) })}`);
+      const body = (await r.body.json()) as { status: string; error?: string; data?: { result: unknown[] } };
+      assert.equal(body.status, 'success', `${title}: ${body.error}`);
+      if (/last_over_time/.test(q)) assert.ok(body.data!.result.length > 0, `${title}: no data`);
+      const rr = await request(`${p.url}/api/v1/query?${new URLSearchParams({ query: `count_over_time((${q})[1h:1s])`, time: String(end / 1000) })}`);
+      const rb = (await rr.body.json()) as { status: string; data?: { result: unknown[] } };
+      assert.ok(rb.data!.result.length > 0, `${title}: no data over the run`);
+    }
   } finally {
     prom?.kill();
     rmSync(dir, { recursive: true, force: true });
@@ -134,6 +153,38 @@ test('a receiver that refuses is the environment, with its own words', { skip: m
     const bad = [{ labels: { __name__: 'lossless_sent' }, samples: [{ t: now - 60_000, v: 2 }] }];
     await assert.rejects(remoteWrite(`${p.url}/api/v1/write`, bad), (e: Error & { exitCode?: number }) => e.exitCode === 3 && /HTTP 400/.test(e.message));
     await assert.rejects(remoteWrite('http://127.0.0.1:1/api/v1/write', bad), /ECONNREFUSED.*remote-write-receiver/);
+  } finally {
+    prom?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('lossless export: --json, --label on every series; bad input exits 2 naming the option', { skip: missing && 'prometheus not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lossless-prom-'));
+  let prom: ChildProcess | undefined;
+  const cli = async (argv: string[]) => {
+    let out = '';
+    let err = '';
+    const io = { stdout: { write: (t: string) => { out += t; return true; } }, stderr: { write: (t: string) => { err += t; return true; } } } as never;
+    return { code: await main(argv, io), out, err };
+  };
+  try {
+    const run = await makeLoadRun(join(dir, 'run'), '503:10-14', 100, 100);
+    const p = await startPrometheus(dir);
+    prom = p.proc;
+    const r = await cli(['export', run, '--remote-write', `${p.url}/api/v1/write`, '--label', 'job=nightly', '--json']);
+    assert.equal(r.code, 0, r.err);
+    const json = JSON.parse(r.out) as { runs: Array<{ dir: string; series: number; samples: number }> };
+    assert.equal(json.runs[0]!.dir, run);
+    assert.ok(json.runs[0]!.series > 0 && json.runs[0]!.samples >= json.runs[0]!.series);
+    const summary = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as Summary;
+    const lost = await raw(p.url, `lossless_lost{job="nightly",run="${summary.runId}"}`, Date.parse(summary.endedAt) + 5000);
+    assert.equal(sum(lost), 5);
+    const bad = await cli(['export', run, '--remote-write', 'ftp://x']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--remote-write: 'ftp:\/\/x' is not an http\(s\) URL/);
+    assert.equal((await cli(['export', run, '--label', '__name__=x', '--remote-write', p.url])).code, 2);
+    assert.equal((await cli(['export', run])).code, 2);
   } finally {
     prom?.kill();
     rmSync(dir, { recursive: true, force: true });
