@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appFiles, importClosure } from "./app-image.ts";
+import { appFiles, HARNESS, importClosure } from "./app-image.ts";
 
 test("the import closure follows relative imports (static, dynamic, side-effect) and ignores packages", () => {
   const repo = mkdtempSync(join(tmpdir(), "lossless-closure-"));
@@ -38,4 +38,12 @@ test("an app image with several entries carries the union of their closures, eac
   writeFileSync(join(repo, "workloads/registry/etcd.ts"), "");
   const files = appFiles(repo, { name: "echo", entry: "workloads/echo/main.ts", alsoEntries: ["workloads/registry/provider.main.ts"], packages: false });
   assert.deepEqual(files, ["workloads/echo/echo.ts", "workloads/echo/main.ts", "workloads/registry/etcd.ts", "workloads/registry/provider.main.ts"]);
+});
+
+test("the harness image carries the pinned versions that run and scenario read (compose runs it as the CLI)", () => {
+  const repo = join(import.meta.dirname, "../../..");
+  const files = appFiles(repo, HARNESS);
+  assert.ok(files.includes("scripts/lab/versions.env"));
+  assert.ok(files.includes("harness/src/cli.ts") && files.includes("harness/src/scenario/run.ts"));
+  assert.ok(!files.some((f) => f.endsWith(".test.ts")));
 });

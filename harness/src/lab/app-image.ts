@@ -16,6 +16,8 @@ export interface AppSpec {
   /** Copy production node_modules and tsx (the harness imports packages and loads subcommands by computed
    * paths, so it gets its whole source tree; the echo is node:http only and runs on Node's type stripping). */
   packages: boolean;
+  /** Data files the entry reads at run time, relative to the repository. */
+  dataFiles?: readonly string[];
 }
 
 export const ECHO: AppSpec = {
@@ -24,7 +26,9 @@ export const ECHO: AppSpec = {
   alsoEntries: ["workloads/registry/provider.main.ts", "workloads/registry/consumer.main.ts"],
   packages: false,
 };
-export const HARNESS: AppSpec = { name: "harness", entry: "harness/src/cli.ts", packages: true };
+// versions.env: `lossless run`/`scenario` read the pinned versions (the registry's etcd image) from it, also
+// when the harness runs as a container (docker-compose.yml)
+export const HARNESS: AppSpec = { name: "harness", entry: "harness/src/cli.ts", packages: true, dataFiles: ["scripts/lab/versions.env"] };
 
 /** The files an app image carries: the entry's import closure, or for the harness its source tree. */
 export function appFiles(repo: string, spec: AppSpec): string[] {
@@ -38,7 +42,7 @@ export function appFiles(repo: string, spec: AppSpec): string[] {
     }
   };
   walk(dirname(spec.entry));
-  return out;
+  return [...out, ...(spec.dataFiles ?? [])];
 }
 
 /** tsx and what it needs at run time (tsx 4.2x bundles its other dependencies). */

@@ -7,5 +7,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY harness/src ./harness/src
 COPY workloads ./workloads
+# the pinned versions `run`/`scenario` read (the registry's etcd image)
+COPY scripts/lab/versions.env ./scripts/lab/versions.env
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "--import", "tsx", "harness/src/cli.ts"]
