@@ -13,8 +13,12 @@
 #                                     --repeat N); breaches are recorded, not fatal: the gate step decides
 #   scripts/ci/nightly.sh gate        `lossless report` on every run folder of this catalogue: exit 1
 #                                     when any budget or expectation failed; a table for the CI summary
+#   scripts/ci/nightly.sh annotate    ::error annotations from the gated runs' junit.xml failures
+#   scripts/ci/nightly.sh previous    tonight vs the previous night's kept runs (PREVIOUS_DIR, default
+#                                     results/previous-night): exit 1 when a scenario/variant is
+#                                     significantly worse; then keeps tonight's runs there for tomorrow
 #   scripts/ci/nightly.sh down        remove the cluster
-#   scripts/ci/nightly.sh all         lint, lab, catalogue, gate (what the workflow does)
+#   scripts/ci/nightly.sh all         lint, lab, catalogue, gate, annotate, previous (what the workflow does)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$(pwd)
@@ -127,6 +131,66 @@ step_gate() {
   return $failed
 }
 
+# GitHub annotations from the runs' junit.xml: one ::error per failed budget or expectation (workflow commands;
+# on a workstation they are plain lines naming the same failures).
+step_annotate() {
+  [[ -f "$NIGHTLY/runs.txt" ]] || env_fail "no gated runs: run the gate step first"
+  local dir n=0 name type msg
+  while IFS= read -r dir; do
+    [[ -f "$dir/junit.xml" ]] || continue
+    while IFS=$'\t' read -r name type msg; do
+      n=$((n + 1))
+      msg=$(unxml "$msg"); name=$(unxml "$name")
+      msg=${msg//'%'/'%25'}
+      printf '::error title=lossless %s: %s (%s)::%s\n' "$(basename "$dir")" "$name" "$type" "$msg"
+    done < <(sed -n 's/.*<testcase [^>]*name="\([^"]*\)"[^>]*><failure type="\([^"]*\)" message="\([^"]*\)".*/\1\t\2\t\3/p' "$dir/junit.xml")
+  done <"$NIGHTLY/runs.txt"
+  say "$n failed checks annotated"
+}
+
+unxml() {
+  local s=$1
+  s=${s//'&lt;'/<}; s=${s//'&gt;'/>}; s=${s//'&quot;'/\"}; s=${s//'&apos;'/\'}; s=${s//'&amp;'/&}
+  printf '%s' "$s"
+}
+
+# `scenario/variant` of a run folder, from its scenario.json
+group_of() {
+  node -e 'const s=JSON.parse(require("fs").readFileSync(process.argv[1]+"/scenario.json","utf8"));console.log(`${s.name}/${s.variant}`)' "$1" 2>/dev/null || echo "load/$(basename "$1")"
+}
+
+# Tonight against the previous night's kept runs ($PREVIOUS_DIR, restored by the workflow's cache): for each
+# scenario/variant run both nights, `lossless compare last=... tonight=...`; exit 1 when tonight is
+# significantly worse (two-sided exact Mann-Whitney U on loss %, alpha 0.1: with 3 runs a night, only when
+# every run tonight lost more than every run last night). Then tonight's runs are kept for tomorrow.
+step_previous() {
+  [[ -f "$NIGHTLY/runs.txt" ]] || env_fail "no gated runs: run the gate step first"
+  local prev=${PREVIOUS_DIR:-$RESULTS/previous-night} table="$NIGHTLY/previous.md" worse=0 dir g groups=() out verdict
+  printf '| scenario/variant | tonight vs last night |\n|---|---|\n' >"$table"
+  declare -A tonight=() last=()
+  while IFS= read -r dir; do g=$(group_of "$dir"); tonight[$g]+=" tonight=$dir"; done <"$NIGHTLY/runs.txt"
+  if [[ -d "$prev" ]]; then
+    for dir in "$prev"/*/; do [[ -f "$dir/summary.json" ]] && { g=$(group_of "${dir%/}"); last[$g]+=" last=${dir%/}"; }; done
+  fi
+  mapfile -t groups < <(printf '%s\n' "${!tonight[@]}" | sort)
+  for g in "${groups[@]}"; do
+    if [[ -z "${last[$g]:-}" ]]; then printf '| %s | no runs last night |\n' "$g" >>"$table"; continue; fi
+    # shellcheck disable=SC2086 # the lists are name=dir words
+    out=$("$LOSSLESS" compare ${last[$g]} ${tonight[$g]} --json --out "$NIGHTLY/compare-${g//\//-}.html") || env_fail "lossless compare for $g failed"
+    verdict=$(node -e 'const c=JSON.parse(require("fs").readFileSync(0,"utf8"));const p=c.pairs.find(p=>p.base==="last");console.log(p?p.verdict:"no verdict");console.error(p?p.text:"")' <<<"$out" 2>"$NIGHTLY/compare-${g//\//-}.txt")
+    [[ $verdict == worse ]] && worse=1
+    printf '| %s | %s%s |\n' "$g" "$([[ $verdict == worse ]] && echo '**WORSE**: ' || true)" "$(sed 's/|/\\|/g' "$NIGHTLY/compare-${g//\//-}.txt")" >>"$table"
+  done
+  cat "$table"
+  [[ -n "${GITHUB_STEP_SUMMARY:-}" ]] && { echo "## against the previous night"; cat "$table"; } >>"$GITHUB_STEP_SUMMARY"
+  # keep tonight's runs for tomorrow (the workflow saves this folder in its cache)
+  rm -rf "$prev.next" && mkdir -p "$prev.next"
+  while IFS= read -r dir; do cp -r "$dir" "$prev.next/"; done <"$NIGHTLY/runs.txt"
+  rm -rf "$prev" && mv "$prev.next" "$prev"
+  if ((worse)); then say "significantly worse than last night"; return 1; fi
+  say "no scenario significantly worse than last night"
+}
+
 step_down() {
   npm run --silent lab:down
 }
@@ -137,7 +201,9 @@ case "${1:-}" in
   lab) step_lab ;;
   catalogue) step_catalogue ;;
   gate) step_gate ;;
+  annotate) step_annotate ;;
+  previous) step_previous ;;
   down) step_down ;;
-  all) step_lint && step_lab && step_catalogue && step_gate ;;
-  *) echo "usage: scripts/ci/nightly.sh lint|smoke|lab|catalogue|gate|down|all" >&2; exit 2 ;;
+  all) step_lint && step_lab && step_catalogue && { g=0; p=0; step_gate || g=$?; step_annotate; step_previous || p=$?; exit $((g || p)); } ;;
+  *) echo "usage: scripts/ci/nightly.sh lint|smoke|lab|catalogue|gate|annotate|previous|down|all" >&2; exit 2 ;;
 esac

@@ -64,3 +64,44 @@ test('nightly.sh gate: exit 1 naming the breach, 0 once every run is within budg
   const usage = await execa(SCRIPT, ['nope'], { reject: false });
   assert.equal(usage.exitCode, 2);
 });
+
+test('nightly.sh annotate and previous: junit failures as ::error lines; a night significantly worse than the last exits 1, and its runs are kept for the next', async () => {
+  const results = join(root, 'results-prev');
+  const nightly = join(results, 'nightly');
+  const previous = join(results, 'previous-night');
+  mkdirSync(nightly, { recursive: true });
+  const scenario = JSON.stringify({ name: 'prev-test', variant: 'fixed', budgets: { maxLost: 0 } });
+  // last night: three clean runs (kept in previous-night); tonight: three runs losing 10-12 of 50
+  for (let i = 0; i < 3; i++) {
+    const d = await makeLoadRun(join(previous, `last-${i}`), '503:1000', 50);
+    writeFileSync(join(d, 'scenario.json'), scenario);
+  }
+  const tonight: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const d = await makeLoadRun(join(results, `tonight-${i}`), `503:10-${19 + i}`, 50);
+    writeFileSync(join(d, 'scenario.json'), scenario);
+    tonight.push(d);
+  }
+  writeFileSync(join(nightly, 'started'), '');
+  const past = new Date(Date.now() - 600_000);
+  utimesSync(join(nightly, 'started'), past, past);
+  const env = { ...process.env, RESULTS_DIR: results, PREVIOUS_DIR: previous, GITHUB_STEP_SUMMARY: join(root, 'prev-summary.md') };
+  assert.equal((await execa(SCRIPT, ['gate'], { env, reject: false })).exitCode, 1);
+  const ann = await execa(SCRIPT, ['annotate'], { env, reject: false });
+  assert.equal(ann.exitCode, 0, ann.stderr);
+  const errors = ann.stdout.split('\n').filter((l) => l.startsWith('::error '));
+  assert.equal(errors.length, 3, ann.stdout);
+  assert.match(errors[0]!, /^::error title=lossless tonight-0: http:\/\/127\.0\.0\.1:\d+\/: maxLost 0 \(maxLost\)::lost 10 > budget 0; worst window/);
+
+  const prev = await execa(SCRIPT, ['previous'], { env, reject: false });
+  assert.equal(prev.exitCode, 1, prev.stdout + prev.stderr);
+  assert.match(prev.stdout, /\| prev-test\/fixed \| \*\*WORSE\*\*: tonight vs last: worse/);
+  assert.match(readFileSync(join(root, 'prev-summary.md'), 'utf8'), /## against the previous night/);
+  // tonight's runs replaced last night's: the next night compares against them
+  assert.ok(tonight.every((d) => existsSync(join(previous, d.split('/').pop()!, 'summary.json'))));
+  assert.ok(!existsSync(join(previous, 'last-0')));
+  // the same runs again: no significant difference, exit 0
+  const again = await execa(SCRIPT, ['previous'], { env, reject: false });
+  assert.equal(again.exitCode, 0, again.stdout + again.stderr);
+  assert.match(again.stdout, /\| prev-test\/fixed \| tonight vs last: no significant difference/);
+});
