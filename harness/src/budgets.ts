@@ -1,6 +1,7 @@
 // Loss budgets and a variant's expectation: what the gate judges a run by. On the ground floor because a
 // scenario file, a CLI flag (--max-loss, --max-window), scenario.json in a run folder and the report all
 // speak them; the scenario schema embeds these schemas instead of owning them.
+import { DURATION_HELP, parseDurationMs } from './duration.ts';
 import { z } from 'zod';
 import { UsageError } from './errors.ts';
 import { CAUSES } from './record.ts';
@@ -32,11 +33,11 @@ export function parseMaxLoss(value: string): Budgets {
   throw new UsageError(`--max-loss '${value}': expected a percentage such as 0.1% or a whole count of lost requests such as 25`);
 }
 
-/** `--max-window 500ms` / `2s`: the longest outage (consecutive failures, any cause) allowed on any path. */
+/** `--max-window 500ms` / `2s` / `1m30s`: the longest outage (consecutive failures, any cause) allowed on any path. */
 export function parseMaxWindow(value: string): Budgets {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)$/.exec(value.trim());
-  if (!m) throw new UsageError(`--max-window '${value}': expected a duration in ms or s such as 500ms or 2s`);
-  return { maxWindowMs: Number(m[1]) * (m[2] === 's' ? 1000 : 1) };
+  const ms = parseDurationMs(value);
+  if (ms === undefined) throw new UsageError(`--max-window '${value}': expected ${DURATION_HELP}`);
+  return { maxWindowMs: ms };
 }
 
 /** --max-loss / --max-window as one Budgets, or undefined when neither is given. */

@@ -36,7 +36,7 @@ test('bad input: exit 2, a message naming the option, the value and what is allo
       [[u, '--qps', '0'], /--qps '0': must be greater than 0/],
       [[u, '--qps=-5'], /--qps '-5': expected a positive number/],
       [[u, '--qps', 'lots'], /--qps 'lots': expected a positive number/],
-      [[u, '--duration', '10y'], /--duration '10y': expected a number with a unit ms, s, m or h/],
+      [[u, '--duration', '10y'], /--duration '10y': expected a duration such as 500ms, 2s, 1m30s or 1h/],
       [[u, '--duration', '0s'], /--duration '0s': must be greater than 0/],
       [[u, '--duration', '1s', '--requests', '5'], /give one of them, not both/],
       [[u, '--requests', '2.5'], /--requests '2.5': expected a whole number/],

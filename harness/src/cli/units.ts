@@ -1,13 +1,11 @@
 // Parsers for option values; each throws UsageError naming the option, the value and what is allowed.
 import { UsageError } from '../errors.ts';
+import { DURATION_HELP, parseDurationMs } from '../duration.ts';
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `500ms`, `30s`, `5m`, `1.5h` -> milliseconds (> 0). */
+/** Go-style `500ms`, `30s`, `1m30s`, `1.5h` (duration.ts) -> milliseconds (> 0). */
 export function parseDuration(option: string, value: string, maxMs = Infinity): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-  if (!m) throw new UsageError(`${option} '${value}': expected a number with a unit ms, s, m or h (e.g. 500ms, 30s, 5m)`);
-  const ms = Number(m[1]) * UNIT_MS[m[2]!]!;
+  const ms = parseDurationMs(value);
+  if (ms === undefined) throw new UsageError(`${option} '${value}': expected ${DURATION_HELP}`);
   if (!(ms > 0)) throw new UsageError(`${option} '${value}': must be greater than 0`);
   if (ms > maxMs) throw new UsageError(`${option} '${value}': at most ${maxMs / 1000}s`);
   return ms;

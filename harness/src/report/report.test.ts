@@ -161,9 +161,10 @@ test('budget flag parsing names the option, the value and what is allowed', () =
   assert.deepEqual(parseMaxLoss('25'), { maxLost: 25 });
   assert.deepEqual(parseMaxWindow('500ms'), { maxWindowMs: 500 });
   assert.deepEqual(parseMaxWindow('2s'), { maxWindowMs: 2000 });
+  assert.deepEqual(parseMaxWindow('1m30s'), { maxWindowMs: 90_000 });
   assert.throws(() => parseMaxLoss('lots'), (e: Error) => e instanceof UsageError && /--max-loss 'lots': expected a percentage such as 0.1% or a whole count/.test(e.message));
   assert.throws(() => parseMaxLoss('150%'), /at most 100%/);
-  assert.throws(() => parseMaxWindow('5'), (e: Error) => e instanceof UsageError && /--max-window '5': expected a duration in ms or s/.test(e.message));
+  assert.throws(() => parseMaxWindow('5'), (e: Error) => e instanceof UsageError && /--max-window '5': expected a duration such as 500ms, 2s, 1m30s or 1h/.test(e.message));
 });
 
 test('lossless report: exit 1 on a breach, 0 within budget, 2 on bad input', async () => {

@@ -119,7 +119,7 @@ test('bad values name the field path, the value and what is allowed', () => {
     [(d) => (d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local', provider: 'cloud', healthCheck: { unhealthyThreshold: 0 } }), /paths\.lb\.healthCheck\.unhealthyThreshold: got 0; allowed: >= 1/],
     [(d) => (d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local', provider: 'cloud', healthCheck: { preset: 'gcp' } }), /paths\.lb\.healthCheck\.preset: got "gcp"; allowed: one of "cloud-provider-kind", "aws-nlb"/],
     [(d) => (d.paths.ing.controller = 'haproxy'), /paths\.ing\.controller: got "haproxy"; allowed: one of "nginx", "traefik"/],
-    [(d) => (d.load.timeout = '5'), /load\.timeout: got "5"; allowed: a duration such as 500ms, 2s or 1m/],
+    [(d) => (d.load.timeout = '5'), /load\.timeout: got "5"; allowed: a duration such as 500ms, 2s, 1m30s or 1h/],
     [(d) => (d.load.qps = -1), /load\.qps: got -1; allowed: > 0/],
     [(d) => (d.workload.echo = { onSigterm: 'drain' }), /workload\.echo\.onSigterm: got "drain"; allowed: exit, graceful or drain:<seconds>/],
     [(d) => (d.workload.echo = { delay: '300:100' }), /workload\.echo\.delay: got "300:100"; allowed: duration:percent pairs/],

@@ -12,23 +12,19 @@ import { z } from 'zod';
 import { budgetsSchema, expectationSchema, type Budgets, type Expectation } from '../budgets.ts';
 import { UsageError } from '../errors.ts';
 import { DEFAULT_PRESET, LIMITS, PRESET_NAMES, PRESETS, type HealthCheckSettings, type PresetName } from '../lab/cloudlb/settings.ts';
+import { DURATION_HELP, parseDurationMs as parseGoDurationMs } from '../duration.ts';
 
 // ---- small value types ----
 
-const DURATION_RE = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
-
-/** Parses `500ms`, `2s`, `1.5s`, `2m` to milliseconds; undefined when malformed. */
+/** Scenario durations: Go-style (`500ms`, `2s`, `1m30s`, duration.ts), in whole milliseconds. */
 export function parseDurationMs(text: string): number | undefined {
-  const m = DURATION_RE.exec(text.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const unit = m[2];
-  return Math.round(unit === 'ms' ? n : unit === 's' ? n * 1000 : n * 60_000);
+  const ms = parseGoDurationMs(text);
+  return ms === undefined ? undefined : Math.round(ms);
 }
 
 const duration = z
-  .string({ error: 'a duration such as 500ms, 2s or 1m' })
-  .refine((s) => parseDurationMs(s) !== undefined, { error: 'a duration such as 500ms, 2s or 1m' })
+  .string({ error: DURATION_HELP })
+  .refine((s) => parseDurationMs(s) !== undefined, { error: DURATION_HELP })
   .transform((s) => parseDurationMs(s) as number);
 
 const seconds = z.number({ error: 'a whole number of seconds >= 0' }).int().min(0);
