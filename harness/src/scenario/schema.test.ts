@@ -46,12 +46,15 @@ function issuesOf(d: unknown, variant?: string): string {
   assert.fail('expected a ScenarioError');
 }
 
-test('durations parse to milliseconds and reject other units', () => {
+test('durations parse Go-style to whole milliseconds and reject other units', () => {
   assert.equal(parseDurationMs('500ms'), 500);
   assert.equal(parseDurationMs('1.5s'), 1500);
   assert.equal(parseDurationMs('2m'), 120_000);
+  assert.equal(parseDurationMs('1m30s'), 90_000);
+  assert.equal(parseDurationMs('5h'), 18_000_000);
+  assert.equal(parseDurationMs('250us'), 0);
   assert.equal(parseDurationMs('5'), undefined);
-  assert.equal(parseDurationMs('5h'), undefined);
+  assert.equal(parseDurationMs('5d'), undefined);
 });
 
 test('the default variant applies its manifest overrides over the base', () => {
