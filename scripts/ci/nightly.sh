@@ -176,7 +176,7 @@ step_previous() {
   for g in "${groups[@]}"; do
     if [[ -z "${last[$g]:-}" ]]; then printf '| %s | no runs last night |\n' "$g" >>"$table"; continue; fi
     # shellcheck disable=SC2086 # the lists are name=dir words
-    out=$("$LOSSLESS" compare ${last[$g]} ${tonight[$g]} --json --out "$NIGHTLY/compare-${g//\//-}.html") || env_fail "lossless compare for $g failed"
+    out=$("$LOSSLESS" compare ${last[$g]} ${tonight[$g]} --json --no-fail --out "$NIGHTLY/compare-${g//\//-}.html") || env_fail "lossless compare for $g failed"
     verdict=$(node -e 'const c=JSON.parse(require("fs").readFileSync(0,"utf8"));const p=c.pairs.find(p=>p.base==="last");console.log(p?p.verdict:"no verdict");console.error(p?p.text:"")' <<<"$out" 2>"$NIGHTLY/compare-${g//\//-}.txt")
     [[ $verdict == worse ]] && worse=1
     printf '| %s | %s%s |\n' "$g" "$([[ $verdict == worse ]] && echo '**WORSE**: ' || true)" "$(sed 's/|/\\|/g' "$NIGHTLY/compare-${g//\//-}.txt")" >>"$table"

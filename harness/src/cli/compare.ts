@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_ALPHA, compareRuns, formatComparison, parseRunSpec } from '../report/compare.ts';
 import { compareHtml } from '../report/comparepage.ts';
-import { EXIT_OK, EnvError, UsageError } from '../errors.ts';
+import { EXIT_BUDGET, EXIT_OK, EnvError, UsageError } from '../errors.ts';
 import type { Command, Io } from './command.ts';
 import { parseOptions } from './options.ts';
 
@@ -15,7 +15,9 @@ const usage = `usage: lossless compare [<variant>=]<run dir>... [options]
   --out FILE              compare.html (default: compare.html in the first run folder's parent)
   --alpha P               significance level of the two-sided exact Mann-Whitney U test (default ${DEFAULT_ALPHA})
   --json                  print the comparison as JSON instead of text
-exit: 0 (a verdict is information, not a budget), 2 bad input, 3 unwritable output`;
+  --no-fail               exit 0 even when a variant is significantly worse (report only)
+exit: 0 no variant significantly worse than the base, 1 one is (a regression gate: base first, e.g.
+  last=... tonight=...), 2 bad input, 3 unwritable output`;
 
 export const compareCommand: Command = {
   name: 'compare',
@@ -26,6 +28,7 @@ export const compareCommand: Command = {
       out: { type: 'string' },
       alpha: { type: 'string' },
       json: { type: 'boolean' },
+      'no-fail': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
     if (v.help) {
@@ -49,6 +52,10 @@ export const compareCommand: Command = {
     }
     if (v.json) io.stdout.write(JSON.stringify(c, null, 2) + '\n');
     else io.stdout.write(formatComparison(c) + `\n${out}\n`);
-    return EXIT_OK;
+    // on the loss verdict, the figure a change to the manifests is meant to move
+    const worse = c.pairs.filter((p) => p.verdict === 'worse');
+    if (worse.length === 0 || v['no-fail']) return EXIT_OK;
+    io.stderr.write(`lossless compare: significantly worse: ${worse.map((p) => `${p.other} vs ${p.base}`).join(', ')}\n`);
+    return EXIT_BUDGET;
   },
 };
