@@ -21,8 +21,13 @@ async function streamRun(args: string[], stopAfterMs?: number): Promise<{ record
   const records: RequestRecord[] = [];
   const stream = new LoaderStream(clock, (r) => records.push(r));
   const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  createInterface({ input: child.stdout }).on('line', (l) => stream.line(l));
-  if (stopAfterMs !== undefined) setTimeout(() => child.kill('SIGTERM'), stopAfterMs);
+  // the stop is timed from the stream's first line: before it, the CLI may still be compiling (7 s on the busy
+  // box) and a SIGTERM then kills it before its handlers exist, which is not what the test is about
+  let timer: NodeJS.Timeout | undefined;
+  createInterface({ input: child.stdout }).on('line', (l) => {
+    if (stopAfterMs !== undefined) timer ??= setTimeout(() => child.kill('SIGTERM'), stopAfterMs);
+    stream.line(l);
+  });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { records, stream, code, clock0: clock.t0EpochNs };
 }
