@@ -17,7 +17,9 @@ import type { NodeClock } from '../observe/clock.ts';
 import { correctSkew, type NodeSkew, skewFromClocks } from './skew.ts';
 import { PodAnswers, type ReleaseFacts, ReleaseJudge } from './release.ts';
 import { ProviderLoad } from './warmup.ts';
-import { buildTimeline, deadFrom, endpointsAt, type EndpointPoint, firstChangeAfter, isProvider, type PodFacts, type Timeline } from './timeline.ts';
+import { buildTimeline, changesOn, deadFrom, endpointsAt, type EndpointPoint, firstChangeAfter, isProvider, type PathHops, type PodFacts, type Timeline, zerosOn } from './timeline.ts';
+
+export type { PathHops } from './timeline.ts';
 
 export interface AttributeOptions {
   /** Failures further apart than this start a new window (ms). */
@@ -30,6 +32,8 @@ export interface AttributeOptions {
   marginMs?: number;
   /** Each node's clock against the host's, measured at run start (env.json nodeClocks): the only skew applied. */
   clocks?: readonly NodeClock[];
+  /** Per target, the hops its requests cross: its Service, its ingress controller. Without it every event is every path's. */
+  paths?: Record<string, PathHops>;
 }
 
 /** Options with their defaults filled in. */
@@ -144,7 +148,7 @@ export class RecordDigest {
 
 export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent[], opts: AttributeOptions = {}): AttributionResult {
   const { clocks, ...rest } = opts;
-  const o = { gapMs: 1000, dataplaneLagMs: 2000, ingressLagMs: 500, marginMs: 500, ...rest };
+  const o: ResolvedOptions = { gapMs: 1000, dataplaneLagMs: 2000, ingressLagMs: 500, marginMs: 500, paths: {}, ...rest };
   const skew = skewFromClocks(events, clocks);
   const tl = buildTimeline(correctSkew(events, skew));
   const { conns, accepted, lost } = d;
@@ -363,6 +367,7 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
   // Log lines and request stamps are two clocks read in two processes: a refusal stamped a few ms before
   // the SIGTERM line that caused it is still caused by it.
   const jitter = 0.05 * S;
+  const hops = o.paths[r.target];
   /** The pod had stopped taking work by `at`; the jitter applies to log times, not to request stamps. */
   const stoppedBy = (f: PodFacts, dead: number, at: number) => dead <= at + (f.acceptedUntil !== undefined && dead === f.acceptedUntil + 1 ? 0 : jitter);
 
@@ -382,13 +387,13 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
     const gone = f ? Math.min(deadFrom(f) ?? Infinity, f.exit ?? Infinity) : Infinity;
     if (f && gone <= r.endAt + 0.5 * S) add('persistent-connection-cut', [f.pod], [f.sigtermEvent ?? f.deletingEvent], gone);
     else {
-      const reload = [...tl.routingChanges].reverse().find((e) => e.at <= r.endAt + 0.5 * S && e.at >= r.sentAt - 5 * S);
+      const reload = [...changesOn(tl, hops)].reverse().find((e) => e.at <= r.endAt + 0.5 * S && e.at >= r.sentAt - 5 * S);
       if (reload) add('persistent-connection-cut', [], [reload], reload.at);
     }
   }
   // The Service had no endpoint to send to (or had none a moment ago and the data plane lags). A proxy
   // such as the ingress needs a ready one; kube-proxy also uses serving terminating endpoints.
-  for (const z of proxy5xx ? tl.noReady : tl.noUsable) {
+  for (const z of zerosOn(tl, hops, proxy5xx)) {
     if (t >= z.from && t <= z.to + lag) add('no-ready-endpoints', [], [z.startEvent, z.endEvent], z.from, t <= z.to + jitter);
   }
   // Proxy 5xx after the endpoints dropped the pod but before the ingress acted on it.
@@ -396,14 +401,14 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
     for (const f of candidates) {
       const dead = deadFrom(f);
       if (dead === undefined || !stoppedBy(f, dead, t) || f.routingGone === undefined || t < f.routingGone) continue;
-      const change = firstChangeAfter(tl, f.routingGone);
+      const change = firstChangeAfter(tl, f.routingGone, hops);
       if (change && t <= change.at + o.ingressLagMs * MS) add('ingress-upstream-stale', [f.pod], [f.sigtermEvent ?? f.deletingEvent, f.routingGoneEvent, change], f.routingGone);
     }
   }
   // The LB's announcing node had no usable local endpoint while other nodes had.
-  if (NO_ANSWER.has(r.outcome) && !r.servedBy && routed) {
-    // The Service behind the LB IP connected to, when MetalLB said which IP it assigned; else any.
-    const lbSvc = tl.serviceByLbIp.get(ipOf(r.remoteAddr) ?? '');
+  if (NO_ANSWER.has(r.outcome) && !r.servedBy && routed && (!hops || hops.via === 'lb')) {
+    // The Service behind the LB IP connected to (the path's own, or what MetalLB said it assigned); else any.
+    const lbSvc = hops?.service ?? tl.serviceByLbIp.get(ipOf(r.remoteAddr) ?? '');
     const ann = [...tl.announces].reverse().find((e) => e.at <= t && (lbSvc === undefined || e.detail?.service === lbSvc));
     const node = ann?.node;
     const svc = String(ann?.detail?.service ?? '');

@@ -3,7 +3,7 @@
 
 import type { Attribution, LifecycleEvent, Outcome } from '../record.ts';
 import type { ResolvedOptions, Window } from './attribute.ts';
-import { deadFrom, firstChangeAfter, type PodFacts, type Timeline } from './timeline.ts';
+import { deadFrom, firstChangeAfter, type PodFacts, type Timeline, zerosOn } from './timeline.ts';
 
 const MS = 1e6;
 
@@ -37,6 +37,7 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
   let text = '';
   let fix = '';
   const layer = proxy ? 'the ingress' : 'the data plane (kube-proxy)';
+  const hops = o.paths[w.target];
 
   switch (w.cause) {
     case 'ambiguous': {
@@ -61,7 +62,7 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       const sig = f.sigterm ?? deadFrom(f);
       if (f.deleting !== undefined && f.sigterm !== undefined) lags.deletionToSigtermMs = msOf(f.sigterm - f.deleting);
       if (sig !== undefined && f.routingGone !== undefined) lags.sigtermToEndpointRemovedMs = msOf(f.routingGone - sig);
-      const change = f.routingGone !== undefined ? firstChangeAfter(tl, f.routingGone) : undefined;
+      const change = f.routingGone !== undefined ? firstChangeAfter(tl, f.routingGone, hops) : undefined;
       if (proxy && change && f.routingGone !== undefined) {
         lags.endpointRemovedToIngressReloadMs = msOf(change.at - f.routingGone);
         events.set('reload', change);
@@ -135,7 +136,7 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
         break;
       }
       const proxyOnly = w.items.every((j) => j.r.outcome === 'http-5xx' && !j.r.servedBy);
-      const z = (proxyOnly ? tl.noReady : tl.noUsable).find((x) => w.start >= x.from - o.gapMs * MS && w.start <= x.to + o.dataplaneLagMs * MS);
+      const z = zerosOn(tl, hops, proxyOnly).find((x) => w.start >= x.from - o.gapMs * MS && w.start <= x.to + o.dataplaneLagMs * MS);
       if (z) {
         lags.noReadyEndpointMs = Number.isFinite(z.to) ? msOf(z.to - z.from) : msOf(w.end - z.from);
         events.set('z0', z.startEvent);

@@ -95,6 +95,9 @@ export interface Timeline {
   noReady: ZeroInterval[];
   /** Intervals with neither a ready endpoint nor a serving terminating one (kube-proxy falls back to those). */
   noUsable: ZeroInterval[];
+  /** The same two per Service: a path is judged by its own Service's endpoints. */
+  noReadyBySvc: Map<string, ZeroInterval[]>;
+  noUsableBySvc: Map<string, ZeroInterval[]>;
   /** The registry path: intervals the consumer's routing list held no provider (after it once held some). */
   consumerEmpty: ZeroInterval[];
   hasPodLogs: boolean;
@@ -249,6 +252,7 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
   const endpoints = new Map<string, EndpointPoint[]>();
   const state = new Map<string, Map<string, { node: string; ready: boolean; serving: boolean; terminating: boolean }>>();
   const zeros = { ready: new ZeroTracker(), usable: new ZeroTracker() };
+  const svcZeros = new Map<string, { ready: ZeroTracker; usable: ZeroTracker }>();
   for (const e of sorted) {
     if (!e.kind.startsWith('endpoint-') || !e.pod) continue;
     const svc = String(e.detail?.service ?? '');
@@ -283,6 +287,10 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     }
     zeros.ready.step(anyReady, e);
     zeros.usable.step(anyUsable, e);
+    let z = svcZeros.get(svc);
+    if (!z) svcZeros.set(svc, (z = { ready: new ZeroTracker(), usable: new ZeroTracker() }));
+    z.ready.step(readyPods.size > 0, e);
+    z.usable.step(usableByNode.size > 0, e);
   }
   return {
     pods,
@@ -295,6 +303,8 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     endpoints,
     noReady: zeros.ready.finish(),
     noUsable: zeros.usable.finish(),
+    noReadyBySvc: new Map([...svcZeros].map(([svc, z]) => [svc, z.ready.finish()])),
+    noUsableBySvc: new Map([...svcZeros].map(([svc, z]) => [svc, z.usable.finish()])),
     consumerEmpty: consumerEmptyIntervals(sorted),
     hasPodLogs: [...pods.values()].some((p) => p.hasLogs),
     ...(rolloutStart ? { rolloutStart } : {}),
@@ -353,7 +363,32 @@ export function deadFrom(f: PodFacts): number | undefined {
   return f.acceptedUntil !== undefined && f.acceptedUntil > from ? f.acceptedUntil + 1 : from;
 }
 
-/** The first routing-layer change (ingress reload / upstream swap) at or after t. */
-export function firstChangeAfter(tl: Timeline, t: number): LifecycleEvent | undefined {
-  return tl.routingChanges.find((e) => e.at >= t);
+/**
+ * The hops one path crosses (from the run's route list: topology, never the scenario's name or
+ * expectation). Without it every Service and every controller is taken to be on every path.
+ */
+export interface PathHops {
+  via: 'clusterip' | 'lb' | 'ingress' | 'registry';
+  /** The Service the path reaches the pods through (the LB Service on an LB path). */
+  service: string;
+  /** The ingress controller (`detail.controller` of its reload events) on an ingress path. */
+  controller?: string;
+}
+
+/** The routing-layer changes a path sees: its own controller's; none on a path through no ingress. */
+export function changesOn(tl: Timeline, hops: PathHops | undefined): LifecycleEvent[] {
+  if (!hops) return tl.routingChanges;
+  if (hops.via !== 'ingress') return [];
+  return tl.routingChanges.filter((e) => hops.controller === undefined || e.detail?.controller === hops.controller);
+}
+
+/** Intervals the path's Service had no ready (proxy) or no usable (kube-proxy) endpoint. */
+export function zerosOn(tl: Timeline, hops: PathHops | undefined, proxy: boolean): ZeroInterval[] {
+  if (!hops) return proxy ? tl.noReady : tl.noUsable;
+  return (proxy ? tl.noReadyBySvc : tl.noUsableBySvc).get(hops.service) ?? [];
+}
+
+/** The first routing-layer change (ingress reload / upstream swap) the path sees at or after t. */
+export function firstChangeAfter(tl: Timeline, t: number, hops?: PathHops): LifecycleEvent | undefined {
+  return changesOn(tl, hops).find((e) => e.at >= t);
 }

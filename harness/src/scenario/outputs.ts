@@ -6,6 +6,7 @@ import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { VersionApi } from '@kubernetes/client-node';
 import { attributeStream } from '../attribute/attribute.ts';
+import { hopsOfTargets } from './paths.ts';
 import { readLedger } from '../ledger/reader.ts';
 import { writeRunOutputs, type RunOutputs } from '../report/folder.ts';
 import type { Budgets } from '../budgets.ts';
@@ -36,7 +37,7 @@ function packageVersion(): string {
 }
 
 export async function finishRun(run: ScenarioRun, budgets?: Budgets): Promise<FinishedRun> {
-  const { attributions, skew } = await attributeStream(readLedger(join(run.dir, 'ledger.bin')), run.events, { clocks: run.nodeClocks ?? [] });
+  const { attributions, skew } = await attributeStream(readLedger(join(run.dir, 'ledger.bin')), run.events, { clocks: run.nodeClocks ?? [], paths: hopsOfTargets(run.targets) });
   writeFileSync(join(run.dir, 'attribution.json'), JSON.stringify(attributions, null, 2) + '\n');
 
   const env = {

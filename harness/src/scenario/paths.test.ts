@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ingressAddress, pathOfTarget, resolveTargets } from './paths.ts';
+import { hopsOfTargets, ingressAddress, pathOfTarget, resolveTargets } from './paths.ts';
 import type { Route } from './manifest.ts';
 
 const routes: Route[] = [
@@ -17,7 +17,14 @@ test('each path resolves to its own URL; ingress paths carry their Host; the Clu
     ['ing', 'http://127.0.0.1:18080/ing', [['host', 'ing.ns.lossless.test']]],
     ['tr', 'http://127.0.0.1:18081/tr', [['host', 'tr.ns.lossless.test']]],
   ]);
-  assert.deepEqual(t.inCluster, { path: 'cip', url: 'http://echo-cip.ns.svc.cluster.local:80/cip' });
+  assert.deepEqual(t.inCluster, { path: 'cip', url: 'http://echo-cip.ns.svc.cluster.local:80/cip', service: 'echo-cip' });
+  // what attribution judges each path by: its own Service and controller
+  assert.deepEqual(hopsOfTargets(t), {
+    'http://echo-cip.ns.svc.cluster.local:80/cip': { via: 'clusterip', service: 'echo-cip' },
+    'http://172.18.255.200:80/lb': { via: 'lb', service: 'echo-lb' },
+    'http://127.0.0.1:18080/ing': { via: 'ingress', service: 'echo-ing', controller: 'nginx' },
+    'http://127.0.0.1:18081/tr': { via: 'ingress', service: 'echo-tr', controller: 'traefik' },
+  });
   assert.equal(pathOfTarget(t, 'http://127.0.0.1:18081/tr'), 'tr');
   assert.equal(pathOfTarget(t, 'http://echo-cip.ns.svc.cluster.local:80/cip'), 'cip');
 });

@@ -2,6 +2,7 @@
 // paths from the host (the kind network routes to MetalLB addresses; the ingress controllers are mapped
 // to 127.0.0.1), the ClusterIP path from a pod inside the cluster.
 
+import type { PathHops } from '../attribute/timeline.ts';
 import type { Route } from './manifest.ts';
 
 /**
@@ -23,12 +24,26 @@ export interface HostTarget {
   type: Route['type'];
   url: string;
   headers: Array<[string, string]>;
+  /** The Service behind it, and on an ingress path its controller: the hops attribution judges it by. */
+  service: string;
+  controller?: 'nginx' | 'traefik';
 }
 
 export interface PathTargets {
   host: HostTarget[];
   /** The ClusterIP path, driven by the in-cluster loader. */
-  inCluster?: { path: string; url: string };
+  inCluster?: { path: string; url: string; service: string };
+}
+
+/** Per ledger target (URL), the hops its requests cross, for attribution. */
+export function hopsOfTargets(targets: PathTargets): Record<string, PathHops> {
+  const out: Record<string, PathHops> = {};
+  if (targets.inCluster) out[targets.inCluster.url] = { via: 'clusterip', service: targets.inCluster.service };
+  for (const t of targets.host) {
+    const via = t.type === 'lb' || t.type === 'registry' || t.type === 'clusterip' ? t.type : 'ingress';
+    out[t.url] = { via, service: t.service, ...(t.controller ? { controller: t.controller } : {}) };
+  }
+  return out;
 }
 
 /**
@@ -39,15 +54,15 @@ export async function resolveTargets(routes: readonly Route[], namespace: string
   const out: PathTargets = { host: [] };
   for (const r of routes) {
     if (r.type === 'clusterip') {
-      out.inCluster = { path: r.path, url: `http://${r.service}.${namespace}.svc.cluster.local:${r.port}/${r.path}` };
+      out.inCluster = { path: r.path, url: `http://${r.service}.${namespace}.svc.cluster.local:${r.port}/${r.path}`, service: r.service };
     } else if (r.type === 'lb' || r.type === 'registry') {
       // the registry path enters through the consumer's LoadBalancer Service
       const addr = await lbAddress(r.service);
-      out.host.push({ path: r.path, type: r.type, url: `http://${addr}:${r.port}/${r.path}`, headers: [] });
+      out.host.push({ path: r.path, type: r.type, url: `http://${addr}:${r.port}/${r.path}`, headers: [], service: r.service });
     } else {
       const controller = r.ingressClass === 'traefik' ? 'traefik' : 'nginx';
       const headers: Array<[string, string]> = r.host ? [['host', r.host]] : [];
-      out.host.push({ path: r.path, type: r.type, url: `http://${ingressAddress(controller)}/${r.path}`, headers });
+      out.host.push({ path: r.path, type: r.type, url: `http://${ingressAddress(controller)}/${r.path}`, headers, service: r.service, controller });
     }
   }
   return out;

@@ -18,8 +18,8 @@ test('a path answers only with a 2xx that names the pod, and the Host header is 
     res.end('ok');
   });
   try {
-    assert.equal(await answers({ path: 'p', type: 'ingress', url, headers: [['host', 'p.ns.lossless.test']] }), true);
-    assert.equal(await answers({ path: 'p', type: 'ingress', url, headers: [] }), false, 'no pod header: the default backend answered');
+    assert.equal(await answers({ path: 'p', type: 'ingress', url, headers: [['host', 'p.ns.lossless.test']], service: 'echo-p' }), true);
+    assert.equal(await answers({ path: 'p', type: 'ingress', url, headers: [], service: 'echo-p' }), false, 'no pod header: the default backend answered');
     assert.equal(hosts[0], 'p.ns.lossless.test');
   } finally {
     server.close();
@@ -35,9 +35,9 @@ test('probeTargets waits for a path that starts answering, and names one that ne
     res.end();
   });
   try {
-    await probeTargets([{ path: 'late', type: 'lb', url, headers: [] }], 10_000);
+    await probeTargets([{ path: 'late', type: 'lb', url, headers: [], service: 'echo-late' }], 10_000);
     assert.ok(calls >= 5, `2 failures then 3 successes in a row, got ${calls} calls`);
-    const refused = { path: 'dead', type: 'lb' as const, url: 'http://127.0.0.1:1/dead', headers: [] as Array<[string, string]> };
+    const refused = { path: 'dead', type: 'lb' as const, url: 'http://127.0.0.1:1/dead', headers: [] as Array<[string, string]>, service: 'echo-dead' };
     await assert.rejects(probeTargets([refused], 1000), /dead \(http:\/\/127\.0\.0\.1:1\/dead\)/);
   } finally {
     server.close();
