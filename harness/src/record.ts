@@ -146,6 +146,7 @@ export const CAUSES = [
   'ingress-upstream-stale',
   'sigkill-in-flight',
   'persistent-connection-cut',
+  'lb-connection-cut', // the cloud LB cut a reused connection: it dropped the backend (down or reload) with no drain
   'no-ready-endpoints',
   'registry-provider-initialising',
   'registry-stale-after-sigterm',

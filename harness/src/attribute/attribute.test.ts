@@ -193,6 +193,18 @@ test('cloud LB, Local: it still sent to a node whose last local endpoint left, u
   assert.ok(late.every((x) => x.cause !== 'lb-health-check-lag'));
 });
 
+test('cloud LB with no drain: reused connections cut when it marks a node down are its cut; with a drain they are not', () => {
+  const cfg = (drainMs: number): LifecycleEvent => ({ at: 0, source: 'lb', kind: 'lb-config', object: 'Service/echo-lb', detail: { backends: 'w1,w2', intervalMs: 1000, unhealthyThreshold: 2, drainMs, change: 'create' } });
+  const down: LifecycleEvent = { at: 30_000 * MS, source: 'lb', kind: 'lb-backend-down', object: 'Service/echo-lb', node: 'w1', detail: { reason: 'Layer7 wrong status, code: 503' } };
+  const base = [...readyPod('a', '10.244.1.3', 'w1', 0, 'echo-lb'), ...readyPod('b', '10.244.2.3', 'w2', 0, 'echo-lb'), down];
+  const records = [...burst('lb', 29_000, 29_900, 'ok', { servedBy: 'a', reusedConnection: true }, 100), ...burst('lb', 29_990, 30_050, 'reset-during-body', { reusedConnection: true }, 20)];
+  const a = only(attribute(records, [cfg(0), ...base]), 'lb-connection-cut');
+  assert.equal(a.lost, 4);
+  assert.match(a.evidence.text, /marked node w1 down with no drain/);
+  assert.match(a.fix, /drain/);
+  assert.ok(attribute(records, [cfg(300_000), ...base]).every((x) => x.cause !== 'lb-connection-cut'));
+});
+
 test('overlapping causes on one target stay separate windows: in-flight requests killed while a new pod is not yet listening', () => {
   const events = [
     ...readyPod('old', '10.244.1.5', 'w1', 0),

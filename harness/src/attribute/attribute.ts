@@ -48,6 +48,7 @@ const PRIORITY: Cause[] = [
   'registry-stale-after-sigterm',
   'consumer-cache-stale',
   'sigkill-in-flight',
+  'lb-connection-cut',
   'persistent-connection-cut',
   'no-ready-endpoints',
   'ingress-upstream-stale',
@@ -318,6 +319,20 @@ function judgeRegistryPath(r: RequestRecord, tl: Timeline): Fit[] {
   return [{ cause: 'no-ready-endpoints', pods: [], since: z.from, sure: true, anchors: [z.startEvent, ...(z.endEvent ? [z.endEvent] : [])] }];
 }
 
+/** The cloud LB's configuration and the event by which it cut connections in [from, to]: a backend marked
+ * down or a reload, under drainMs 0 (HAProxy's on-marked-down shutdown-sessions, hard-stop-after). */
+function lbCut(tl: Timeline, from: number, to: number): [LifecycleEvent, LifecycleEvent] | undefined {
+  const drops = [...tl.lbConfigs.filter((c) => c.detail?.change === 'reload'), ...[...tl.lbBackends.values()].flatMap((m) => [...m.values()].flat())]
+    .filter((e) => e.kind !== 'lb-backend-up' && e.at >= from && e.at <= to)
+    .sort((a, b) => a.at - b.at);
+  for (const e of drops) {
+    // a reload's old process drains by the configuration it ran; a down by the one in effect
+    const rule = [...tl.lbConfigs].reverse().find((c) => c.object === e.object && (e.kind === 'lb-config' ? c.at < e.at : c.at <= e.at)) ?? e;
+    if (rule.kind === 'lb-config' && Number(rule.detail?.drainMs) === 0) return [rule, e];
+  }
+  return undefined;
+}
+
 /** Nodes the cloud LB had up at t (HAProxy starts every server up) that had had local pods and had none
  * left at t or before the request ended (a connection the LB sent there hangs: kube-proxy drops it, the
  * LB retries the same node): the LB's health-check lag. */
@@ -380,6 +395,11 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
       const hi = Math.min(f.killedEvent.at, f.killedEvent.apiAt !== undefined ? f.killedEvent.apiAt + S : Infinity);
       if (r.sentAt <= hi && r.endAt >= lo - 0.05 * S) add('sigkill-in-flight', [f.pod], [f.deletingEvent, f.killedEvent], lo);
     }
+  }
+  // A reused connection the cloud LB cut: it dropped a backend (marked it down, or reloaded) without draining.
+  if (r.reusedConnection && CONN_CUT.has(r.outcome)) {
+    const cut = lbCut(tl, r.sentAt - 0.5 * S, r.endAt + 0.5 * S);
+    if (cut) add('lb-connection-cut', [], cut, cut[1]!.at);
   }
   // A reused connection whose pod went away, or that an ingress reload closed.
   if (r.reusedConnection && CONN_CUT.has(r.outcome)) {

@@ -146,6 +146,16 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       fix = `maxUnavailable: 0 with maxSurge: 1 (and replicas >= 2 for disruptions): the old pod left ${lags.noReadyEndpointMs !== undefined ? sec(lags.noReadyEndpointMs) : ''} before a new one was ready`;
       break;
     }
+    case 'lb-connection-cut': {
+      const anchors = w.items[0]?.fit.anchors ?? [];
+      const cut = anchors[1] ?? anchors[0];
+      const reused = w.items.filter((j) => j.r.reusedConnection).length;
+      if (cut) lags.lbDropToFirstFailureMs = msOf(w.start - cut.at);
+      const what = cut?.kind === 'lb-backend-down' ? `marked node ${cut.node ?? '?'} down` : 'reloaded its configuration';
+      text = `${lostN} requests on reused connections failed when the cloud LB ${what} with no drain (drain 0 ms; ${reused} of ${w.items.length} on reused sockets)`;
+      fix = 'let the LB drain connections to a dropped backend (connection draining / deregistration delay longer than the longest request: healthCheck.drain here), and retry idempotent requests that fail on a reused connection';
+      break;
+    }
     case 'lb-health-check-lag': {
       const anchors = w.items[0]?.fit.anchors ?? [];
       const config = anchors.find((e) => e.kind === 'lb-config');
