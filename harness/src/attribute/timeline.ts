@@ -79,6 +79,8 @@ export interface ZeroInterval {
 export interface Timeline {
   pods: Map<string, PodFacts>;
   podByIp: Map<string, string[]>;
+  /** The rollouts the runner marked (rollout-start .. rollout-end, open-ended without an end). */
+  rollouts: Array<{ from: number; to: number }>;
   /** Routing-layer changes (ingress reloads / upstream swaps), sorted by time. */
   routingChanges: LifecycleEvent[];
   /** lb-announce events, sorted. */
@@ -292,9 +294,15 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     z.ready.step(readyPods.size > 0, e);
     z.usable.step(usableByNode.size > 0, e);
   }
+  const rollouts: Array<{ from: number; to: number }> = [];
+  for (const e of sorted) {
+    if (e.kind === 'rollout-start') rollouts.push({ from: e.at, to: Infinity });
+    else if (e.kind === 'rollout-end' && rollouts.length > 0 && rollouts.at(-1)!.to === Infinity) rollouts.at(-1)!.to = e.at;
+  }
   return {
     pods,
     podByIp,
+    rollouts,
     routingChanges,
     announces,
     lbBackends,

@@ -1,0 +1,74 @@
+// Item 6 of issue 10: each cause's fix names the lever that removes that mechanism, with this run's
+// figures: a reload cut counts this path's reloads during the rollout and says when; a pod-side in-flight
+// cut gives drain seconds from the measured SIGTERM-to-cut and last-request times; stale endpoints give a
+// preStop from the measured propagation lag.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { attribute } from './attribute.ts';
+import { burst, endpoint, ev, GONE, MS, only, readyPod, rec } from './fixture.ts';
+
+const LB = '172.18.255.200:80';
+
+test('an in-flight cut by a stopping pod: drain seconds from the measured SIGTERM-to-cut and last-request times', () => {
+  const events = [
+    ...readyPod('k1', '10.244.1.8', 'w1', 0),
+    ...readyPod('k2', '10.244.2.8', 'w2', 0),
+    ev(40_000, 'pod-deleting', 'k1', { node: 'w1' }),
+    ev(40_010, 'sigterm', 'k1'),
+    endpoint(40_500, 'endpoint-not-ready', 'k1', '10.244.1.8', 'w1', GONE),
+    ev(40_600, 'last-request', 'k1'),
+    ev(41_000, 'exit', 'k1'),
+  ];
+  const records = [
+    ...burst('lb', 39_000, 39_990, 'ok', { servedBy: 'k1', remoteAddr: LB, localPort: 40001, reusedConnection: true }, 10),
+    ...burst('lb', 39_000, 41_500, 'ok', { servedBy: 'k2', remoteAddr: LB, localPort: 40002, reusedConnection: true }, 10),
+    rec('lb', 40_183, 'reset-before-response', { remoteAddr: LB, localPort: 40001, reusedConnection: true, phase: 'headers', endAt: 41_000 * MS }),
+  ];
+  const a = only(attribute(records, events), 'persistent-connection-cut');
+  assert.equal(a.evidence.lagsMs.sigtermToCutMs, 990);
+  assert.equal(a.evidence.lagsMs.sigtermToLastRequestMs, 590);
+  // 990 ms + max(500 ms, 20 %) -> 1.5 s
+  assert.match(a.fix, /drain >= 1\.5 s after SIGTERM \(ON_SIGTERM=drain:2\)/);
+  assert.match(a.fix, /cut a request 1\.0 s after SIGTERM/);
+});
+
+test('keep-alive cuts around ingress reloads: the fix counts this path\'s reloads during the rollout and says when, with the lever that avoids them', () => {
+  const events = [
+    ...readyPod('k1', '10.244.1.8', 'w1', 0, 'echo-ingress'),
+    ev(44_000, 'rollout-start', undefined, { source: 'runner' }),
+    ev(45_000, 'ingress-reload', undefined, { detail: { controller: 'nginx' } }),
+    ev(47_500, 'ingress-reload', undefined, { detail: { controller: 'nginx' } }),
+    ev(48_000, 'ingress-upstreams', undefined, { detail: { controller: 'traefik' } }),
+    ev(50_000, 'rollout-end', undefined, { source: 'runner' }),
+  ];
+  const ing = { remoteAddr: '127.0.0.1:18080', reusedConnection: true };
+  const records = [
+    ...burst('nginx', 44_000, 44_990, 'ok', { servedBy: 'k1', ...ing, localPort: 5000 }, 10),
+    rec('nginx', 45_010, 'stale-keepalive', { ...ing, localPort: 5000 }),
+    rec('nginx', 47_520, 'stale-keepalive', { ...ing, localPort: 5001 }),
+  ];
+  const paths = { nginx: { via: 'ingress' as const, service: 'echo-ingress', controller: 'nginx' } };
+  const cuts = attribute(records, events, { paths }).filter((a) => a.cause === 'persistent-connection-cut');
+  assert.equal(cuts.length, 2);
+  for (const a of cuts) {
+    assert.equal(a.evidence.lagsMs.reloadsDuringRollout, 2);
+    assert.match(a.fix, /nginx reloaded 2 times during the rollout \(at 1\.0 s, 3\.5 s after its start\)/);
+    assert.match(a.fix, /nginx\.org\/use-cluster-ip/);
+    assert.match(a.fix, /retry/);
+    assert.doesNotMatch(a.fix, /SIGTERM/);
+  }
+});
+
+test('routed after SIGTERM: preStop from the measured propagation lag plus margin', () => {
+  const events = [
+    ...readyPod('old-1', '10.244.1.5', 'w1', 0),
+    ...readyPod('old-2', '10.244.2.5', 'w2', 0),
+    ev(10_000, 'pod-deleting', 'old-1', { node: 'w1', detail: { gracePeriodSeconds: 30 } }),
+    ev(10_050, 'sigterm', 'old-1'),
+    endpoint(12_760, 'endpoint-not-ready', 'old-1', '10.244.1.5', 'w1', GONE),
+  ];
+  const a = only(attribute(burst('clusterip', 10_100, 12_700, 'connect-refused'), events), 'routed-after-sigterm');
+  assert.match(a.fix, /^preStop sleep >= 3\.4 s/);
+  assert.match(a.fix, /routing stopped reaching the pod 2\.8 s after its deletion/);
+});
