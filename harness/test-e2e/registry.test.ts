@@ -39,7 +39,9 @@ if (wanted('registry-warmup')) {
     assert.equal(run.error, undefined, `the run stopped early: ${run.error?.message}`);
     const rollout = run.events.find((e) => e.kind === 'rollout-start');
     assert.ok(rollout, 'the scale-out happened');
-    const ramp = measureRamp(run.records, run.events, { t0EpochNs: BigInt(run.summary.t0EpochNs) }, rollout.at);
+    const records = [];
+    for await (const r of run.folder.ledger()) records.push(r);
+    const ramp = measureRamp(records, run.events, { t0EpochNs: BigInt(run.summary.t0EpochNs) }, rollout.at);
     const overall = Math.abs(ramp.served - ramp.expected) / ramp.expected;
     lines.push(`## registry-warmup fixed: ${run.dir}`, '', `new provider ${ramp.pod}, warm-up ${ramp.warmupMs} ms; lost ${run.summary.totals.lost} of ${run.summary.totals.scheduled}`, '',
       '| seconds after joining | requests | served by it | measured share | predicted share | difference |', '|---|---|---|---|---|---|',

@@ -67,14 +67,17 @@ test('bad input: exit 2, a message naming the option, the value and what is allo
   }
 });
 
-test('an unwritable output folder is exit 3', async () => {
+test('an unwritable output folder is exit 3; a file where a folder belongs is exit 2', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lossless-cli-'));
   try {
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');
     const r = await run(['load', 'http://127.0.0.1:9/', '--requests', '1', '--out', join(file, 'sub')]);
-    assert.equal(r.code, 3, r.err);
-    assert.match(r.err, /cannot write the output folder .* \(ENOTDIR\); pass --out/);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /--out '.*a-file\/sub': '.*a-file' is a file; expected a folder/);
+    const proc = await run(['load', 'http://127.0.0.1:9/', '--requests', '1', '--out', '/proc/nope/run']);
+    assert.equal(proc.code, 3, proc.err);
+    assert.match(proc.err, /--out '\/proc\/nope\/run': cannot write there \(ENOENT\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -87,9 +90,10 @@ test('load writes ledger.bin and summary.json; decode prints them as NDJSON and 
     const out = join(dir, 'run');
     const r = await run(['load', f.url, '--qps', '100', '--requests', '30', '--out', out, '--json', '-H', 'x-extra: 1']);
     assert.equal(r.code, 0, r.err);
-    const printed = JSON.parse(r.out) as Summary;
+    const { report, ...printed } = JSON.parse(r.out) as Summary & { report: unknown };
     const onDisk = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
     assert.deepEqual(printed, onDisk);
+    assert.deepEqual(report, JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')), '--json adds the report stage\'s report.json as `report`');
     assert.equal(onDisk.totals.ok, 30);
     assert.equal(onDisk.runId, 'run');
     const nd = await run(['decode', join(out, 'ledger.bin')]);

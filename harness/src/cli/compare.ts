@@ -1,10 +1,10 @@
 // `lossless compare [name=]<run dir>...`: run-level figures side by side, a verdict per pair of
 // variants, and compare.html with the views overlaid.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_ALPHA, compareRuns, formatComparison, parseRunSpec } from '../report/compare.ts';
 import { compareHtml } from '../report/comparepage.ts';
-import { EXIT_BUDGET, EXIT_OK, EnvError, UsageError } from '../errors.ts';
+import { EXIT_BUDGET, EXIT_OK, UsageError } from '../errors.ts';
+import { writeOutputFile } from '../folder/folder.ts';
 import type { Command, Io } from './command.ts';
 import { parseOptions } from './options.ts';
 
@@ -44,12 +44,7 @@ export const compareCommand: Command = {
     const specs = positionals.map(parseRunSpec);
     const c = await compareRuns(specs, alpha);
     const out = v.out !== undefined ? resolve(v.out) : resolve(dirname(resolve(specs[0]!.dir)), 'compare.html');
-    try {
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, compareHtml(c));
-    } catch (err) {
-      throw new EnvError(`cannot write '${out}' (${(err as { code?: string }).code ?? String(err)}); pass --out with a writable path`);
-    }
+    writeOutputFile(out, compareHtml(c), '--out');
     if (v.json) io.stdout.write(JSON.stringify(c, null, 2) + '\n');
     else io.stdout.write(formatComparison(c) + `\n${out}\n`);
     // on the loss verdict, the figure a change to the manifests is meant to move

@@ -1,17 +1,18 @@
 // `lossless load <url>...`: argv -> validated LoadConfig -> runLoad -> files + summary on stdout.
 // Everything is validated before the output folder is created, so bad input leaves nothing behind.
-import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARRIVALS } from '../schedule/pacer.ts';
 import { TIMINGS } from '../schedule/alarm.ts';
-import { runLoad, type LoadConfig } from '../load/run.ts';
+import { defaultMaxInFlight, runLoad, type LoadConfig } from '../load/run.ts';
 import { formatProgress } from '../load/progress.ts';
 import { formatSummary } from '../load/text.ts';
 import { createRunTimer } from '../load/clock.ts';
 import { RecordStream } from '../load/stream.ts';
 import type { RequestRecord } from '../record.ts';
-import { EXIT_OK, EnvError, UsageError } from '../errors.ts';
+import { EXIT_OK, UsageError } from '../errors.ts';
+import { RunFolder } from '../folder/folder.ts';
 import type { Command, Io } from './command.ts';
 import { parseChoice, parseCount, parseDuration, parsePositive, utcStamp } from './units.ts';
 import { parseOptions } from './options.ts';
@@ -31,7 +32,7 @@ const usage = `usage: lossless load <url>... [options]
   --method M              (default GET)
   -H, --header 'name: value'     repeatable
   --body S | --body-file F
-  --max-in-flight N       per target; more become 'dropped' records (default qps x timeout)
+  --max-in-flight N       per target; more become 'dropped' records (default qps x (timeout + 1s))
   --arrivals uniform|poisson     (default uniform); --seed N for poisson
   --timing precise|timer|spin    how the sender waits between ticks: precise, a thread wakes the loop within
                           tens of µs; timer, setTimeout, ticks batched per millisecond; spin, setImmediate
@@ -100,7 +101,8 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
       throw new UsageError(`<url> '${u}': not a valid URL; expected http://host[:port]/path`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`<url> '${u}': protocol ${url.protocol} not allowed; use http: or https:`);
-    if (!url.hostname) throw new UsageError(`<url> '${u}': no host`);
+    // WHATWG URL parsing forgives `http:///x` (host x) and `http:x`: a target must spell its host out
+    if (!url.hostname || !/^https?:\/\/[^/?#]/i.test(u.trim())) throw new UsageError(`<url> '${u}': no host after '${url.protocol}//'; expected http://host[:port]/path`);
     return url.href;
   });
   if (new Set(targets).size !== targets.length) throw new UsageError(`<url>: the same URL is given twice; each target must be distinct`);
@@ -116,6 +118,8 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
     const i = h.indexOf(':');
     const name = i > 0 ? h.slice(0, i).trim() : '';
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new UsageError(`-H '${h}': expected 'name: value' with a header name of letters, digits or -`);
+    // a CR, LF or NUL in a value is refused by the HTTP client on every request (each would fail as `other`)
+    if (/[\r\n\0]/.test(h)) throw new UsageError(`-H ${JSON.stringify(h)}: a header value cannot hold CR, LF or NUL characters`);
     if (/^x-lossless-(seq|run)$/i.test(name)) throw new UsageError(`-H '${h}': ${name} is set by lossless on every request`);
     return [name, h.slice(i + 1).trim()];
   });
@@ -129,18 +133,18 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
       throw new UsageError(`--body-file '${v['body-file']}': cannot read it (${(err as { code?: string }).code ?? 'error'}); expected a readable file`);
     }
   }
-  const maxInFlight = v['max-in-flight'] === undefined ? Math.max(1, Math.ceil((qps * timeoutMs) / 1000)) : parseCount('--max-in-flight', v['max-in-flight']);
+  const maxInFlight = v['max-in-flight'] === undefined ? defaultMaxInFlight(qps, timeoutMs) : parseCount('--max-in-flight', v['max-in-flight']);
   const arrivals = v.arrivals === undefined ? 'uniform' : parseChoice('--arrivals', v.arrivals, ARRIVALS);
   const seed = v.seed === undefined ? undefined : parseCount('--seed', v.seed, 0xffffffff);
   const timing = v.timing === undefined ? undefined : parseChoice('--timing', v.timing, TIMINGS);
   const sendSlackUs = v['send-slack'] === undefined ? undefined : Math.round(parseDuration('--send-slack', v['send-slack'], 10) * 1000);
   const stamp = `${utcStamp(now)}-load`;
+  if (v.out !== undefined && v.out.trim() === '') throw new UsageError(`--out '': empty; give a folder path (default results/<UTC stamp>-load/)`);
   const outDir = v.out === undefined ? join(REPO_ROOT, 'results', stamp) : isAbsolute(v.out) ? v.out : resolve(v.out);
   const runId = v['run-id'] ?? (v.out === undefined ? stamp : outDir.split('/').filter(Boolean).pop() ?? stamp);
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(runId)) throw new UsageError(`--run-id '${runId}': expected 1-128 characters of letters, digits, '.', '_' or '-'`);
   const seqBase = v['seq-base'] === undefined ? undefined : parseCount('--seq-base', v['seq-base'], 2 ** 31);
   if (v.stream && v.json) throw new UsageError('--stream and --json: both print on stdout; give one of them');
-  if (existsSync(join(outDir, 'ledger.bin'))) throw new UsageError(`--out '${outDir}': already holds a run (ledger.bin); choose a new folder`);
   return {
     config: {
       targets, qps, connections, keepalive: v.keepalive ?? true, timeoutMs, method, headers, maxInFlight, arrivals, runId,
@@ -153,31 +157,6 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
   };
 }
 
-/**
- * mkdir -p, one level at a time: Node 24's `mkdirSync(..., { recursive: true })` spins forever on
- * some paths under /proc (seen: /proc/nope), and an unwritable --out must end in exit 3, not a hang.
- */
-function mkdirp(dir: string): void {
-  const missing: string[] = [];
-  let d = resolve(dir);
-  while (!existsSync(d)) {
-    missing.push(d);
-    const parent = dirname(d);
-    if (parent === d) break;
-    d = parent;
-  }
-  for (const m of missing.reverse()) mkdirSync(m);
-}
-
-function prepareOutDir(dir: string): void {
-  try {
-    mkdirp(dir);
-    accessSync(dir, constants.W_OK);
-  } catch (err) {
-    throw new EnvError(`cannot write the output folder '${dir}' (${(err as { code?: string }).code ?? String(err)}); pass --out with a writable folder or fix its permissions`);
-  }
-}
-
 function budgetPart(v: { 'max-loss'?: string | undefined; 'max-window'?: string | undefined }): { budgets?: Budgets } {
   const budgets = budgetFlags(v);
   return budgets ? { budgets } : {};
@@ -187,8 +166,8 @@ function budgetPart(v: { 'max-loss'?: string | undefined; 'max-window'?: string 
  * The exit code of a finished run: report.html, junit.xml and the summary's report section are
  * written, and the budgets (--max-loss, --max-window) decide: 0 within, 1 breached (report/gate.ts).
  */
-export async function exitCodeFor(outDir: string, budgets: Budgets | undefined): Promise<{ code: number; outputs: RunOutputs }> {
-  const outputs = await writeRunOutputs(outDir, budgets ? { budgets } : {});
+export async function exitCodeFor(folder: RunFolder, budgets: Budgets | undefined): Promise<{ code: number; outputs: RunOutputs }> {
+  const outputs = await writeRunOutputs(folder, budgets ? { budgets } : {});
   return { code: outputs.gate.exitCode, outputs };
 }
 
@@ -202,7 +181,7 @@ export const loadCommand: Command = {
       io.stdout.write(usage + '\n');
       return EXIT_OK;
     }
-    prepareOutDir(plan.outDir);
+    const folder = RunFolder.create(plan.outDir);
     const stop = new AbortController();
     const cancel = new AbortController();
     const onSignal = () => {
@@ -213,23 +192,25 @@ export const loadCommand: Command = {
     };
     const offInterrupt = onInterrupt(onSignal);
     const live = !plan.quiet && io.stderr.isTTY === true;
-    const stream = plan.stream ? new RecordStream(io.stdout) : undefined;
+    const stream = plan.stream
+      ? new RecordStream(io.stdout, (n) => io.stderr.write(`lossless load: stdout was closed after ${n} streamed records; the run goes on and every record still goes to ${folder.path('ledger')}\n`))
+      : undefined;
     try {
       const clock = createRunTimer();
       stream?.header(plan.config.runId, clock.t0EpochNs);
       const { summary } = await runLoad(plan.config, {
         signal: stop.signal,
         cancelSignal: cancel.signal,
-        outDir: plan.outDir,
+        folder,
         clock,
         ...(stream ? { onRecord: (r: RequestRecord) => stream.record(r) } : {}),
         ...(live ? { onSecond: (s) => io.stderr.write(`\r\x1b[2K${formatProgress(s)}`) } : {}),
       });
       if (live) io.stderr.write('\n');
       await stream?.end(summary.totals.scheduled, summary.partial);
-      const { code, outputs } = await exitCodeFor(plan.outDir, plan.budgets);
-      // --json prints summary.json as written, with its report section
-      if (plan.json) io.stdout.write(readFileSync(outputs.summaryPath, 'utf8'));
+      const { code, outputs } = await exitCodeFor(folder, plan.budgets);
+      // --json prints summary.json as written, with the report stage's section (report.json) under `report`
+      if (plan.json) io.stdout.write(JSON.stringify({ ...summary, report: outputs.section }, null, 2) + '\n');
       else if (!plan.quiet && !plan.stream) io.stdout.write(formatSummary(summary, plan.outDir));
       if (!plan.quiet && !plan.json && !plan.stream) {
         io.stdout.write(`report: ${outputs.htmlPath}\n`);

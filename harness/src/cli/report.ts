@@ -1,5 +1,6 @@
-// `lossless report <run dir>...`: (re)writes report.html, junit.xml and summary.json's report section
-// from a run folder; exits by the budgets (scenario file, or --max-loss / --max-window).
+// `lossless report <run dir>...`: (re)writes report.html, junit.xml and report.json from a run folder;
+// exits by the budgets (scenario file, or --max-loss / --max-window). A folder whose ledger does not
+// belong to its summary (truncated, copied from another run) is refused (exit 2), never judged.
 import { writeRunOutputs } from '../report/folder.ts';
 import { longestOutageMs } from '../report/windows.ts';
 import { budgetFlags } from '../budgets.ts';
@@ -8,7 +9,8 @@ import type { Command, Io } from './command.ts';
 import { parseOptions } from './options.ts';
 
 const usage = `usage: lossless report <run dir>... [options]
-  writes report.html, junit.xml and the report section of summary.json into each run folder
+  writes report.html, junit.xml and report.json into each run folder; a killed run (no summary.json)
+  is reported from its ledger and marked partial
   --max-loss P%|N         loss budget per path: a percentage (0.1%) or a count of lost requests
   --max-window D          longest outage allowed per path (consecutive failures < 1 s apart, any cause; 500ms, 2s)
   --quiet                 print nothing but errors
@@ -36,7 +38,9 @@ export const reportCommand: Command = {
       const out = await writeRunOutputs(dir, budgets ? { budgets } : {});
       if (!out.gate.pass) code = EXIT_BUDGET;
       if (v.quiet) continue;
-      io.stdout.write(`${out.htmlPath} (${Math.round(out.htmlBytes / 1024)} KiB), ${out.junitPath}\n`);
+      io.stdout.write(`${out.htmlPath} (${Math.round(out.htmlBytes / 1024)} KiB), ${out.junitPath}, ${out.reportPath}\n`);
+      if (out.summary.partial) io.stdout.write(`  partial run: ${out.summary.totals.scheduled} requests recorded before it stopped\n`);
+      for (const n of out.notes) io.stdout.write(`  note: ${n}\n`);
       const windows = out.windows.length;
       const longest = longestOutageMs(out.windows);
       io.stdout.write(`  ${windows} loss window${windows === 1 ? '' : 's'}${windows ? `, longest outage ${longest} ms` : ''}; ${out.gate.checks.length === 0 ? 'no budget set' : out.gate.expect?.loses ? (out.gate.pass ? 'expectation met (expected to lose)' : 'EXPECTATION NOT MET') : out.gate.pass ? 'within budget' : 'BUDGET BREACHED'}\n`);

@@ -1,7 +1,7 @@
 // `lossless scenario <name>` (scenarios/<name>.yaml) and `lossless run <file>`: one scenario variant on
 // the cluster, or every variant (`--variants`) repeated (`--repeat N`) and compared.
 
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RESULTS, runScenario, type ScenarioRun } from '../scenario/run.ts';
@@ -10,6 +10,7 @@ import { loadScenario } from '../scenario/schema.ts';
 import { compareRuns, formatComparison } from '../report/compare.ts';
 import { compareHtml } from '../report/comparepage.ts';
 import { budgetFlags } from '../budgets.ts';
+import { writeOutputFile } from '../folder/folder.ts';
 import { EXIT_BUDGET, EXIT_ENV, EXIT_INTERRUPTED, EXIT_OK, UsageError } from '../errors.ts';
 import type { Command, Io } from './command.ts';
 import { onInterrupt } from './signals.ts';
@@ -96,7 +97,7 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
   if (v.variants && folders.length > 0) {
     const c = await compareRuns(folders.map((f) => ({ variant: f.variant, dir: f.dir })));
     const out = resolve(v.results ?? DEFAULT_RESULTS, `${folders[0]!.dir.split('/').pop()}-compare.html`);
-    writeFileSync(out, compareHtml(c));
+    writeOutputFile(out, compareHtml(c), '--results');
     io.stdout.write(formatComparison(c) + `\n${out}\n`);
   }
   return ac.signal.aborted ? Math.max(worst, EXIT_BUDGET) : worst;

@@ -1,7 +1,8 @@
 // Streams records to the binary ledger while the run goes: one fixed 40-byte frame per request,
 // a string frame the first time a string is seen. Frames collect in one reused buffer that is
-// written synchronously when full, so memory stays flat however long the run and a crash loses at
-// most one buffer. Synchronous writes of 256 KiB to the page cache cost well under a millisecond.
+// written synchronously when full, so memory stays flat however long the run. The header is written at
+// once; the owner calls flush() on a timer (load/session.ts: every second), so kill -9 loses at most that
+// much. Synchronous writes of 256 KiB to the page cache cost well under a millisecond.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { RequestRecord } from '../record.ts';
 import {
@@ -19,6 +20,7 @@ export class LedgerWriter {
   private used = 0;
   private ids = new Map<string, number>();
   private records = 0;
+  private flushed = 0;
   private bytes = 0;
   private closed = false;
 
@@ -36,10 +38,16 @@ export class LedgerWriter {
     h.writeUInt16LE(runId.length, 20);
     runId.copy(h, HEADER_FIXED);
     this.put(h);
+    this.flush(); // a killed run still leaves a ledger that says whose it is and when it started
   }
 
   get recordCount(): number {
     return this.records;
+  }
+
+  /** Records that reached the file (the rest are in the buffer). */
+  get flushedRecords(): number {
+    return this.flushed;
   }
 
   /** Bytes written so far, buffered ones included. */
@@ -89,6 +97,15 @@ export class LedgerWriter {
     while (off < this.used) off += writeSync(this.fd, this.buf, off, this.used - off);
     this.bytes += this.used;
     this.used = 0;
+    this.flushed = this.records;
+  }
+
+  /** Gives up on a file that can no longer be written (full disk): no trailer, the buffer is dropped. */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.used = 0;
+    closeSync(this.fd);
   }
 
   /** Ends the file with a trailer holding the record count, so readers can tell a complete file. */

@@ -10,6 +10,7 @@ import { summarize, type Summary } from './summary.ts';
 import { readLedger } from '../ledger/reader.ts';
 import type { RequestRecord } from '../record.ts';
 import { hangServer, httpServer, midBodyServer, refusedUrl, resetServer, type Fixture } from '../send/fixtures.ts';
+import { RunFolder } from '../folder/folder.ts';
 
 function config(targets: string[], over: Partial<LoadConfig> = {}): LoadConfig {
   return {
@@ -54,9 +55,8 @@ test('ledger is complete at several rates and against refusing, resetting and ha
     ];
     for (const [name, targets, over, scheduled] of cases) {
       const out = join(dir, name.replace(/\W+/g, '-'));
-      await import('node:fs').then((fs) => fs.mkdirSync(out));
-      const { summary, ledgerPath } = await runLoad(config(targets, over), { outDir: out });
-      const rs = await ledgerRecords(ledgerPath!);
+      const { summary } = await runLoad(config(targets, over), { folder: RunFolder.create(out) });
+      const rs = await ledgerRecords(join(out, 'ledger.bin'));
       assertComplete(rs, scheduled, summary);
       const onDisk = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Summary;
       assert.equal(onDisk.totals.scheduled, scheduled, name);
@@ -73,7 +73,7 @@ test('ledger is complete at several rates and against refusing, resetting and ha
         assert.equal(summary.totals.ok, scheduled, name);
       }
       // the ledger is 40 bytes a record plus the header, a few strings and the trailer
-      const size = statSync(ledgerPath!).size;
+      const size = statSync(join(out, 'ledger.bin')).size;
       assert.ok(size <= 40 * scheduled + 1024, `${name}: ${size} bytes for ${scheduled} records`);
     }
   } finally {
@@ -127,9 +127,10 @@ test('interrupt: sending stops, in-flight requests are cancelled, the summary is
   try {
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 700);
-    const { summary, ledgerPath } = await runLoad(config([hang.url, ok.url], { qps: 20, durationMs: 60_000, timeoutMs: 30_000 }), {
-      signal: stop.signal, drainMs: 300, outDir: dir,
+    const { summary } = await runLoad(config([hang.url, ok.url], { qps: 20, durationMs: 60_000, timeoutMs: 30_000 }), {
+      signal: stop.signal, drainMs: 300, folder: RunFolder.create(dir),
     });
+    const ledgerPath = join(dir, 'ledger.bin');
     assert.equal(summary.partial, true);
     const hung = summary.targets.find((t) => t.target === hang.url)!;
     const fine = summary.targets.find((t) => t.target === ok.url)!;
@@ -137,7 +138,7 @@ test('interrupt: sending stops, in-flight requests are cancelled, the summary is
     assert.equal(hung.cancelled, hung.scheduled, 'every hung request is cancelled, none lost');
     assert.equal(hung.lost, 0);
     assert.equal(fine.ok, fine.scheduled);
-    const rs = await ledgerRecords(ledgerPath!);
+    const rs = await ledgerRecords(ledgerPath);
     assert.equal(rs.length, summary.totals.scheduled);
     assert.ok(rs.filter((r) => r.outcome === 'cancelled').every((r) => r.errorCode === 'LOSSLESS_CANCELLED'));
   } finally {
@@ -153,8 +154,9 @@ test('summary rebuilt from the ledger equals the live one', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lossless-sum-'));
   try {
     const cfg = config([f.url, bad.url], { qps: 200, durationMs: 2500 });
-    const { summary, ledgerPath, clock } = await runLoad(cfg, { outDir: dir });
-    const rebuilt = await summarize(readLedger(ledgerPath!), { runId: cfg.runId, t0EpochNs: clock.t0EpochNs, closeAfterNs: cfg.timeoutMs * 1e6 + 2e9 });
+    const { summary, clock } = await runLoad(cfg, { folder: RunFolder.create(dir) });
+    const ledgerPath = join(dir, 'ledger.bin');
+    const rebuilt = await summarize(readLedger(ledgerPath), { runId: cfg.runId, t0EpochNs: clock.t0EpochNs, closeAfterNs: cfg.timeoutMs * 1e6 + 2e9 });
     // times on disk are 100 ns units: percentiles (µs) agree to within a unit of the histogram
     const strip = (s: Summary) => JSON.parse(JSON.stringify({ totals: s.totals, targets: s.targets, series: s.series }, (k, v: unknown) =>
       /^(p50|p90|p99|p999|max|mean|p50Ms|p99Ms|actualQps)$/.test(k) ? Math.round(Number(v)) : v));

@@ -1,16 +1,17 @@
-// The load run: pacer -> sender -> ledger + summary, as one library call. The CLI (`lossless load`)
-// and the scenario runner both call runLoad; it never prints, never exits, never throws for what a
-// target does (refused, reset, unresolvable: all measured as records).
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The load run: pacer -> sender -> load session (ledger + summary + progress), as one library call. The
+// CLI (`lossless load`) calls runLoad; the scenario runner drives its own session (host load and the
+// in-cluster loader into one ledger) with drive(). Neither prints, exits, or throws for what a target
+// does (refused, reset, unresolvable: all measured as records); a ledger that cannot be written (full
+// disk) stops the run and runLoad throws its EnvError after the summary is written.
 import type { RequestRecord } from '../record.ts';
 import { createPacer, type Arrivals, type PacerConfig } from '../schedule/pacer.ts';
 import { createAlarm, type Timing } from '../schedule/alarm.ts';
 import { Sender, type SenderConfig } from '../send/sender.ts';
-import { LedgerWriter } from '../ledger/writer.ts';
+import type { RunFolder } from '../folder/folder.ts';
 import { createRunTimer, type RunTimer } from './clock.ts';
-import { SummaryReducer, type Summary } from './summary.ts';
+import type { Summary } from './summary.ts';
 import { SecondMeter, type SecondStats } from './progress.ts';
+import { LoadSession, type RecordSink } from './session.ts';
 
 /** What the sender needs (targets, sockets, request shape, run id) plus the schedule. */
 export interface LoadConfig extends Omit<SenderConfig, 'now' | 'onRecord'> {
@@ -39,26 +40,36 @@ export interface LoadConfig extends Omit<SenderConfig, 'now' | 'onRecord'> {
   seqBase?: number;
 }
 
-export interface LoadOptions {
-  /** Abort: stop sending, wait for in-flight requests up to drainMs, cancel the rest, mark partial. */
+/**
+ * The default in-flight bound per target: what a hanging target holds at the rate (qps x timeout) plus one
+ * second of slack. Exactly qps x timeout turned some timeouts into `dropped`: a request's slot frees when
+ * its timeout timer fires, which on a busy loop is after the next send is due.
+ */
+export function defaultMaxInFlight(qps: number, timeoutMs: number): number {
+  return Math.max(1, Math.ceil((qps * (timeoutMs + 1000)) / 1000));
+}
+
+export interface DriveOptions {
+  /** Abort: stop sending, wait for in-flight requests up to drainMs, cancel the rest. */
   signal?: AbortSignal;
   /** Abort: cancel every in-flight request now (a second Ctrl-C). */
   cancelSignal?: AbortSignal;
   /** How long to wait for in-flight requests after `signal`; default the request timeout. */
   drainMs?: number;
-  /** Write ledger.bin and summary.json here (the folder must exist). */
-  outDir?: string;
-  /** Share a clock with the caller (the scenario runner's watchers); default a new one. */
+  onSecond?: (s: SecondStats) => void;
+}
+
+export interface LoadOptions extends DriveOptions {
+  /** Write ledger.bin and summary.json into this run folder. */
+  folder?: RunFolder;
+  /** Share a clock with the caller; default a new one. */
   clock?: RunTimer;
   onRecord?: (r: RequestRecord) => void;
-  onSecond?: (s: SecondStats) => void;
 }
 
 export interface LoadResult {
   summary: Summary;
   clock: RunTimer;
-  ledgerPath?: string;
-  summaryPath?: string;
 }
 
 /** Batch cap: after this many sends in one turn, yield to I/O so responses are read. */
@@ -79,11 +90,37 @@ export function loadConfigForSummary(c: LoadConfig): Record<string, unknown> {
   };
 }
 
+export interface DriveResult {
+  interrupted: boolean;
+  startNs: number;
+  endNs: number;
+  /** The timing asked for could not be had (e.g. no worker thread): what was used instead. */
+  timingFallback?: string;
+}
+
+/** One whole load run: a session (ledger + summary into `folder`), the send loop, the close. */
 export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<LoadResult> {
   const clock = opts.clock ?? createRunTimer();
-  const ledgerPath = opts.outDir ? join(opts.outDir, 'ledger.bin') : undefined;
-  const ledger = ledgerPath ? new LedgerWriter(ledgerPath, { t0EpochNs: clock.t0EpochNs, runId: cfg.runId }) : undefined;
-  const reducer = new SummaryReducer({ closeAfterNs: cfg.timeoutMs * 1e6 + 2e9 });
+  const stopOnFailure = new AbortController();
+  const sinks: RecordSink[] = opts.onRecord ? [{ add: opts.onRecord }] : [];
+  const session = new LoadSession({
+    runId: cfg.runId, clock, timeoutMs: cfg.timeoutMs, sinks, onFailure: () => stopOnFailure.abort(),
+    ...(opts.folder ? { folder: opts.folder } : {}),
+  });
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stopOnFailure.signal]) : stopOnFailure.signal;
+  const { interrupted, startNs, endNs, timingFallback } = await drive(cfg, session, clock, { ...opts, signal });
+  const config = { ...loadConfigForSummary(cfg), ...(timingFallback !== undefined ? { timingFallback } : {}) };
+  const summary = session.close({ partial: interrupted, config, startNs, endNs });
+  if (session.failure) throw session.failure;
+  return { summary, clock };
+}
+
+/**
+ * The send loop over a session: everything due is sent now (a late loop catches up, stamping each request
+ * with its intended time), then it sleeps until the next due time (see LoadConfig.spin); then the drain.
+ * Does not close the session: the caller may have other engines feeding it.
+ */
+export async function drive(cfg: LoadConfig, session: LoadSession, clock: RunTimer, opts: DriveOptions = {}): Promise<DriveResult> {
   const meter = new SecondMeter();
   let stopping = false;
   let base = 0;
@@ -98,10 +135,8 @@ export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<
     if (!stopping && pacer.dueAt(tick) <= clock.now() - base) step();
   };
   const onRecord = (r: RequestRecord) => {
-    ledger?.write(r);
-    reducer.add(r);
+    session.add(r);
     meter.add(r);
-    opts.onRecord?.(r);
     if (stopping) {
       if (sender.inFlight === 0) drained?.();
     } else if (!piggyQueued) {
@@ -200,21 +235,5 @@ export async function runLoad(cfg: LoadConfig, opts: LoadOptions = {}): Promise<
   clearInterval(secondTimer);
   await sender.close();
   const endNs = clock.now();
-  const summary = reducer.result({
-    runId: cfg.runId, t0EpochNs: clock.t0EpochNs, startNs: base, endNs, partial: interrupted,
-    config: { ...loadConfigForSummary(cfg), ...(alarm.fallback ? { timingFallback: alarm.fallback } : {}) },
-  });
-  const result: LoadResult = { summary, clock };
-  if (ledger && ledgerPath && opts.outDir) {
-    ledger.close();
-    summary.ledger = {
-      file: 'ledger.bin', records: ledger.recordCount, bytes: ledger.size, complete: true,
-      bytesPerRecord: ledger.recordCount ? Math.round((ledger.size / ledger.recordCount) * 100) / 100 : 0,
-    };
-    const summaryPath = join(opts.outDir, 'summary.json');
-    writeFileSync(summaryPath, JSON.stringify(summary, null, 2) + '\n');
-    result.ledgerPath = ledgerPath;
-    result.summaryPath = summaryPath;
-  }
-  return result;
+  return { interrupted, startNs: base, endNs, ...(alarm.fallback ? { timingFallback: alarm.fallback } : {}) };
 }

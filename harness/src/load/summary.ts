@@ -3,57 +3,13 @@
 // Field meanings are documented in SUMMARY.md beside this file.
 import type { Histogram } from 'hdr-histogram-js';
 import { OUTCOMES, isLost, type Outcome, type RequestRecord } from '../record.ts';
-import { HISTOGRAM_CONFIG, SERIES_HISTOGRAM_CONFIG, latencyHistogram, percentilesMs, recordNs, type Percentiles } from '../ledger/histogram.ts';
+import { HISTOGRAM_CONFIG, SERIES_HISTOGRAM_CONFIG, latencyHistogram, percentilesMs, recordNs } from '../ledger/histogram.ts';
 
-export const SUMMARY_VERSION = 1;
+export const SUMMARY_VERSION = 1 as const;
 
-export type OutcomeCounts = Partial<Record<Outcome, number>>;
-
-export interface Counts {
-  scheduled: number;
-  sent: number;
-  completed: number;
-  ok: number;
-  failed: number;
-  dropped: number;
-  cancelled: number;
-  lost: number;
-  lossPct: number;
-  byOutcome: OutcomeCounts;
-  byStatus: Record<string, number>;
-  actualQps: number;
-  latencyFromIntendedMs: Percentiles;
-  latencyFromSentMs: Percentiles;
-  sendLagMs: Percentiles;
-}
-
-export interface TargetSummary extends Counts {
-  target: string;
-}
-
-export interface SecondSummary {
-  /** whole seconds since the run's origin, by intended send time */
-  t: number;
-  target: string;
-  scheduled: number;
-  byOutcome: OutcomeCounts;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-export interface Summary {
-  version: number;
-  runId: string;
-  t0EpochNs: string;
-  startedAt: string;
-  endedAt: string;
-  partial: boolean;
-  config: Record<string, unknown>;
-  totals: Counts;
-  targets: TargetSummary[];
-  series: SecondSummary[];
-  ledger?: { file: string; records: number; bytes: number; bytesPerRecord: number; complete: boolean };
-}
+// The summary's shape is summary.json's schema (folder/artifacts.ts): one definition for what is written and read.
+export type { Counts, OutcomeCounts, SecondSummary, Summary, TargetSummary } from '../folder/artifacts.ts';
+import type { Counts, OutcomeCounts, Summary } from '../folder/artifacts.ts';
 
 class Acc {
   byOutcome = new Map<Outcome, number>();

@@ -13,6 +13,7 @@ import { attribute } from '../attribute/attribute.ts';
 import { createRunTimer } from '../load/clock.ts';
 import { parseEchoLine } from '../observe/podlog.ts';
 import type { LifecycleEvent, RequestRecord } from '../record.ts';
+import { RunFolder } from '../folder/folder.ts';
 
 export const OLD_POD = 'echo-5f7d8c9b4-old01';
 export const NEW_POD = 'echo-5f7d8c9b4-new01';
@@ -55,7 +56,7 @@ export async function makeRolloutRun(dir: string, opts: { newFailSeqs?: string; 
   }, 980);
   try {
     await runLoad(loadConfig(targets, 100, opts.ticks ?? 200, runId), {
-      outDir: dir,
+      folder: RunFolder.create(dir),
       clock,
       onRecord: (r) => {
         if (r.outcome === 'ok' || r.outcome === 'cancelled') return;
@@ -105,7 +106,7 @@ export async function makeLoadRun(dir: string, failSeqs: string, ticks = 200, qp
   const echo = await startEcho({ pod: 'echo-solo', host: '127.0.0.1', port: 0, failSeqs: parseFailSeqs(failSeqs), log: () => {} });
   mkdirSync(dir, { recursive: true });
   try {
-    await runLoad(loadConfig([`http://127.0.0.1:${echo.port}/`], qps, ticks, dir.split('/').filter(Boolean).pop() ?? 'run'), { outDir: dir });
+    await runLoad(loadConfig([`http://127.0.0.1:${echo.port}/`], qps, ticks, dir.split('/').filter(Boolean).pop() ?? 'run'), { folder: RunFolder.create(dir) });
   } finally {
     await echo.stop();
   }

@@ -4,21 +4,9 @@ import type { Attribution, LifecycleEvent } from '../record.ts';
 import type { Summary } from '../load/summary.ts';
 import type { Budgets, Expectation } from '../budgets.ts';
 
-/** The parts of scenario.json the report reads; the rest is shown as it is. */
-export interface ScenarioInfo {
-  name?: string;
-  variant?: string;
-  description?: string;
-  variantDescription?: string;
-  budgets?: Budgets;
-  expect?: Expectation;
-  /** Traffic path name -> spec, or the resolved array of {name, type, ...}. */
-  paths?: unknown;
-  [key: string]: unknown;
-}
-
-/** env.json: free-form facts about the machine and versions, shown as a table. */
-export type EnvInfo = Record<string, unknown>;
+// scenario.json and env.json as the run folder validates them (folder/artifacts.ts).
+export type { EnvInfo, ScenarioInfo } from '../folder/artifacts.ts';
+import type { EnvInfo, ScenarioInfo } from '../folder/artifacts.ts';
 
 export interface ReportInput {
   summary: Summary;

@@ -81,7 +81,7 @@ export function skeleton(html: string): string {
   return render(rootNode, 0).join('\n') + '\n';
 }
 
-test('writeRunOutputs writes report.html, junit.xml and the summary report section from a real run', async () => {
+test('writeRunOutputs writes report.html, junit.xml and report.json (summary.json untouched) from a real run', async () => {
   assert.ok(known > 0, 'the fixture produced failures');
   const out = await writeRunOutputs(dir);
   const html = readFileSync(out.htmlPath, 'utf8');
@@ -91,7 +91,10 @@ test('writeRunOutputs writes report.html, junit.xml and the summary report secti
   assert.match(html, /<script type="application\/json" id="report-data">/);
   assert.ok(html.includes(OLD_POD));
 
-  const summary = JSON.parse(readFileSync(out.summaryPath, 'utf8')) as Summary & { report: { version: number; windows: Array<{ lost: number; cause: string }>; gate: { pass: boolean; exitCode: number }; causes: Record<string, { lost: number }> } };
+  const onDisk = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Summary & { report?: unknown };
+  assert.equal(onDisk.report, undefined, 'the report stage writes its own file, never summary.json');
+  const report = JSON.parse(readFileSync(out.reportPath, 'utf8')) as { version: number; windows: Array<{ lost: number; cause: string }>; gate: { pass: boolean; exitCode: number }; causes: Record<string, { lost: number }> };
+  const summary = { ...onDisk, report };
   assert.equal(summary.version, 1);
   assert.equal(summary.report.version, 1);
   const windowLost = summary.report.windows.reduce((s, w) => s + w.lost, 0);
@@ -141,7 +144,7 @@ test('budget flags override the scenario: a loose budget passes, a count and a w
 
 test('a naive variant is judged by its expectation: it must lose, with a named cause', async () => {
   const out = await writeRunOutputs(dir);
-  const summary = JSON.parse(readFileSync(out.summaryPath, 'utf8')) as Summary;
+  const summary = out.summary;
   const causes = [...new Set(out.windows.map((w) => w.cause))];
   const hit = evaluateGate(summary, out.windows, { maxLost: 0 }, { loses: true, causes: causes as never });
   assert.equal(hit.pass, true, JSON.stringify(hit.checks));
@@ -170,13 +173,13 @@ test('budget flag parsing names the option, the value and what is allowed', () =
 test('lossless report: exit 1 on a breach, 0 within budget, 2 on bad input', async () => {
   const a = io();
   assert.equal(await reportCommand.run([dir, '--max-loss', '100%', '--max-window', '60s'], a), 0, a.err());
-  assert.match(a.out(), /report\.html .*junit\.xml\n.*within budget/);
+  assert.match(a.out(), /report\.html .*junit\.xml, .*report\.json\n.*within budget/);
   const b = io();
   assert.equal(await reportCommand.run([dir, '--max-loss', '0.1%'], b), 1);
   assert.match(b.out(), /BUDGET BREACHED\n  breach: http:\/\/127\.0\.0\.1:\d+\/(old|new): loss [\d.]+% \(\d+ of \d+\) > budget 0\.1%; worst window .* cause routed-/);
   await assert.rejects(reportCommand.run([join(root, 'nope')], io()), (e: Error) => e instanceof UsageError && /no such folder/.test(e.message));
   await assert.rejects(reportCommand.run([dir, '--max-window', 'soon'], io()), UsageError);
-  await assert.rejects(reportCommand.run([root], io()), (e: Error) => /no summary\.json/.test(e.message));
+  await assert.rejects(reportCommand.run([root], io()), (e: Error) => /no ledger\.bin/.test(e.message));
 });
 
 test('report.html structure matches the golden file (UPDATE_GOLDEN=1 rewrites it)', async () => {

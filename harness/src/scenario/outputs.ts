@@ -1,14 +1,12 @@
-// After a scenario run: attribute the losses, record the environment, write the report, JUnit and the
-// extended summary, and judge the budgets. Separate from the run so a folder can be re-judged.
+// After a scenario run: attribute the losses, record the environment, write the report, JUnit and
+// report.json, and judge the budgets. Separate from the run so a folder can be re-judged.
 
-import { writeFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { VersionApi } from '@kubernetes/client-node';
-import { attributeStream } from '../attribute/attribute.ts';
+import { RecordDigest, attributeDigest } from '../attribute/attribute.ts';
 import { hopsOfTargets } from './paths.ts';
-import { readLedger } from '../ledger/reader.ts';
-import { writeRunOutputs, type RunOutputs } from '../report/folder.ts';
+import { readRun, writeOutputs, type RunOutputs } from '../report/folder.ts';
 import type { Budgets } from '../budgets.ts';
 import type { ScenarioRun } from './run.ts';
 import { connect } from './kube.ts';
@@ -37,8 +35,12 @@ function packageVersion(): string {
 }
 
 export async function finishRun(run: ScenarioRun, budgets?: Budgets): Promise<FinishedRun> {
-  const { attributions, skew } = await attributeStream(readLedger(join(run.dir, 'ledger.bin')), run.events, { clocks: run.nodeClocks ?? [], paths: hopsOfTargets(run.targets) });
-  writeFileSync(join(run.dir, 'attribution.json'), JSON.stringify(attributions, null, 2) + '\n');
+  // One pass over the ledger feeds both the report's reducer and attribution's digest.
+  const digest = new RecordDigest();
+  const data = await readRun(run.folder, budgets, [digest]);
+  const { attributions, skew } = attributeDigest(digest, data.input.events, { clocks: run.nodeClocks ?? [], paths: hopsOfTargets(run.targets) });
+  run.folder.write('attribution', attributions);
+  data.input.attributions = attributions;
 
   const env = {
     lossless: packageVersion(),
@@ -59,14 +61,8 @@ export async function finishRun(run: ScenarioRun, budgets?: Budgets): Promise<Fi
     error: run.error?.message ?? null,
     warnings: run.warnings,
   };
-  writeFileSync(join(run.dir, 'env.json'), JSON.stringify(env, null, 2) + '\n');
-
-  // Host CPU goes into the summary itself: on 2 cores a starved node loses requests of its own.
-  const summaryPath = join(run.dir, 'summary.json');
-  const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown>;
-  summary.hostCpu = run.hostCpu;
-  writeFileSync(summaryPath, JSON.stringify(summary, null, 2) + '\n');
-
-  const outputs = await writeRunOutputs(run.dir, budgets ? { budgets } : {});
+  run.folder.write('env', env);
+  data.input.env = env;
+  const outputs = writeOutputs(data);
   return { outputs, attributions: attributions.length };
 }

@@ -2,18 +2,16 @@
 // everything, then collect, attribute and write the run folder. Whatever happens (Ctrl-C, a lost watch,
 // a rollout that never finishes) the records measured so far are written and the namespace is removed.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { LifecycleEvent, RequestRecord } from '../record.ts';
-import { LedgerWriter } from '../ledger/writer.ts';
-import { readLedger } from '../ledger/reader.ts';
-import { TimelineWriter } from '../ledger/timeline.ts';
+import { RunFolder } from '../folder/folder.ts';
 import { createRunTimer } from '../load/clock.ts';
-import { runLoad } from '../load/run.ts';
-import { SummaryReducer, type Summary } from '../load/summary.ts';
+import { defaultMaxInFlight, drive } from '../load/run.ts';
+import { LoadSession } from '../load/session.ts';
+import type { Summary } from '../load/summary.ts';
 import { watchCluster, type ClusterWatch } from '../observe/cluster.ts';
 import { parseEchoLine, derivePreStop } from '../observe/podlog.ts';
 import { sampleHostCpu, type HostCpu } from '../observe/hostcpu.ts';
@@ -57,10 +55,10 @@ export interface ScenarioRunOptions {
 
 export interface ScenarioRun {
   dir: string;
+  folder: RunFolder;
   runId: string;
   scenario: Scenario;
   summary: Summary;
-  records: RequestRecord[];
   events: LifecycleEvent[];
   targets: PathTargets;
   hostCpu: HostCpu;
@@ -142,12 +140,8 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   const harnessImage = o.harnessImage ?? images.harness ?? 'lossless/harness:dev';
   const runId = runFolderName(new Date(), s.name);
   const dir = join(o.resultsDir ?? DEFAULT_RESULTS, runId);
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw new RunEnvironmentError(`cannot create the run folder ${dir}: ${(e as Error).message}`);
-  }
-  writeFileSync(join(dir, 'scenario.json'), JSON.stringify(s, null, 2) + '\n');
+  const folder = RunFolder.create(dir, '--results');
+  folder.write('scenario', s);
   log(`run ${runId}: scenario ${s.name}, variant ${s.variant}, namespace ${s.namespace}, context ${k.context}`);
 
   const clock = createRunTimer();
@@ -157,7 +151,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
     log(`warning: ${w}`);
   };
   const events: LifecycleEvent[] = [];
-  const timeline = new TimelineWriter(join(dir, 'timeline.ndjson'), { t0EpochNs: clock.t0EpochNs, runId });
+  const timeline = folder.createTimeline({ t0EpochNs: clock.t0EpochNs, runId });
   let podLogs: PodLogs | undefined;
   const emit = (e: LifecycleEvent) => {
     events.push(e);
@@ -170,20 +164,12 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
     emit(e);
   };
 
-  const ledger = new LedgerWriter(join(dir, 'ledger.bin'), { t0EpochNs: clock.t0EpochNs, runId });
-  const reducer = new SummaryReducer({ closeAfterNs: s.load.timeout * 1e6 + 2e9 });
-  let firstAt = Infinity;
-  let lastAt = 0;
-  const onRecord = (r: RequestRecord) => {
-    ledger.write(r);
-    reducer.add(r);
-    live.add(r);
-    if (r.scheduledAt < firstAt) firstAt = r.scheduledAt;
-    if (r.endAt > lastAt) lastAt = r.endAt;
-  };
+  const stopLoad = new AbortController();
+  // One session for the host load and the in-cluster loader: one ledger, one summary, the live counter.
+  const session = new LoadSession({ folder, runId, clock, timeoutMs: s.load.timeout, sinks: [live], onFailure: (e) => { warn(e.message); stopLoad.abort(); } });
+  const onRecord = (r: RequestRecord) => session.add(r);
 
   const cpu = sampleHostCpu(clock.now, cpus().length);
-  const stopLoad = new AbortController();
   const interrupted = () => o.signal?.aborted === true;
   let watch: ClusterWatch | undefined;
   let ingressLogs: IngressLogs | undefined;
@@ -191,7 +177,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   let cloudLb: CloudLbController | undefined;
   let loader: InClusterLoader | undefined;
   let loaderResult: LoaderResult | undefined;
-  let hostLoad: ReturnType<typeof runLoad> | undefined;
+  let hostLoad: ReturnType<typeof drive> | undefined;
   let targets: PathTargets = { host: [] };
   const labels = { 'app.kubernetes.io/managed-by': 'lossless', 'lossless.dev/run': runId };
   let error: Error | undefined;
@@ -264,11 +250,11 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
       await loader.start(120_000, o.signal);
     }
     if (targets.host.length > 0 && !interrupted()) {
-      hostLoad = runLoad({
+      hostLoad = drive({
         targets: targets.host.map((t) => t.url), targetHeaders: targets.host.map((t) => t.headers), qps: s.load.qps, durationMs: maxDurationMs,
         connections: s.load.connections, keepalive: s.load.keepalive, timeoutMs: s.load.timeout, method: 'GET', headers: [],
-        maxInFlight: s.load.maxInFlight ?? Math.max(1, Math.ceil((s.load.qps * s.load.timeout) / 1000)), arrivals: s.load.arrivals, runId,
-      }, { signal: stopLoad.signal, clock, onRecord });
+        maxInFlight: s.load.maxInFlight ?? defaultMaxInFlight(s.load.qps, s.load.timeout), arrivals: s.load.arrivals, runId,
+      }, session, clock, { signal: stopLoad.signal });
     }
     mark('load-start', { qps: s.load.qps, paths: s.paths.length });
     live.paths([...targets.host, ...(targets.inCluster ? [targets.inCluster] : [])]);
@@ -299,8 +285,8 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
     if (!interrupted()) {
       // the namespace is about to go: keep what its pods said
       const text = await diagnose(k, s.namespace);
-      writeFileSync(join(dir, 'diagnostics.txt'), text);
-      log(`pods at the stop (log tails in ${join(dir, 'diagnostics.txt')}):\n${(text.split('\n\n')[0] ?? '').split('\n').map((l) => `  ${l}`).join('\n')}`);
+      folder.writeText('diagnostics', text);
+      log(`pods at the stop (log tails in ${folder.path('diagnostics')}):\n${(text.split('\n\n')[0] ?? '').split('\n').map((l) => `  ${l}`).join('\n')}`);
     }
   }
   // Collect whatever was measured, in order: stop sending, drain, stop watching, write.
@@ -314,7 +300,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
       warn(`host load: ${(e as Error).message}`);
       return undefined;
     });
-    if (r?.summary.partial && interrupted()) summaryPartial = true;
+    if (r?.interrupted && interrupted()) summaryPartial = true;
   }
   if (loader) {
     loaderResult = await loader.stop().catch((e: unknown) => {
@@ -334,21 +320,16 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   await cloudLb?.stop().catch((e: unknown) => warn(`cloud LB: ${(e as Error).message}`));
   for (const e of derivePreStop(events)) emit(e);
   timeline.close();
-  ledger.close();
   const hostCpu = cpu.stop();
-  const summary = reducer.result({
-    runId, t0EpochNs: clock.t0EpochNs, startNs: Number.isFinite(firstAt) ? firstAt : 0, endNs: lastAt, partial: summaryPartial,
-    config: { scenario: s.name, variant: s.variant, load: s.load, paths: s.paths },
-  });
-  writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  // The ledger's trailer and summary.json (with the host CPU: on 2 cores a starved node loses requests of its own), once.
+  const summary = session.close({ partial: summaryPartial, config: { scenario: s.name, variant: s.variant, load: s.load, paths: s.paths }, hostCpu });
+  if (session.failure && !error) error = session.failure;
   if (!o.keep) {
     log(`deleting namespace ${s.namespace}`);
     const gone = await deleteNamespace(k, s.namespace).catch(() => false);
     if (!gone) warn(`namespace ${s.namespace} was not deleted in time; delete it with kubectl`);
   }
-  const records: RequestRecord[] = [];
-  for await (const r of readLedger(join(dir, 'ledger.bin'))) records.push(r);
-  const run: ScenarioRun = { dir, runId, scenario: s, summary, records, events, targets, hostCpu, interrupted: interrupted(), warnings, nodeClocks };
+  const run: ScenarioRun = { dir, folder, runId, scenario: s, summary, events, targets, hostCpu, interrupted: interrupted(), warnings, nodeClocks };
   if (loaderResult) run.inCluster = loaderResult;
   if (error) run.error = error;
   return run;
