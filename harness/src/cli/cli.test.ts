@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { main } from './main.ts';
 import type { Summary } from '../load/summary.ts';
-import { hangServer, httpServer } from '../send/fixtures.ts';
+import { hangServer, httpServer } from '../../test/servers.ts';
 import { CSV_COLUMNS } from './decode.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/lossless', import.meta.url));

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeLoadRun } from '../report/fixture.ts';
+import { makeLoadRun } from '../../test/runs.ts';
 import { main } from './main.ts';
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -1,10 +1,9 @@
 // `lossless decode <ledger|run folder> [--format ndjson|csv]`: prints a binary ledger as text.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { readLedger, LedgerFormatError } from '../ledger/reader.ts';
 import type { RequestRecord } from '../record.ts';
-import { EXIT_OK, UsageError } from '../errors.ts';
+import { EXIT_OK, EnvError, UsageError, errnoOf } from '../errors.ts';
 import type { Command, Io } from './command.ts';
 import { parseOptions } from './options.ts';
 import { parseChoice } from './units.ts';
@@ -39,29 +38,56 @@ export const decodeCommand: Command = {
     }
     if (positionals.length !== 1) throw new UsageError(`<ledger>: expected exactly one ledger file or run folder, got ${positionals.length}`);
     const format = values.format === undefined ? 'ndjson' : parseChoice('--format', values.format, ['ndjson', 'csv'] as const);
-    let path = positionals[0]!;
+    const arg = positionals[0]!;
+    let path = arg;
     if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'ledger.bin');
-    if (!existsSync(path)) throw new UsageError(`<ledger> '${positionals[0]}': no such file; expected a ledger.bin or a run folder holding one`);
+    if (!existsSync(path)) throw new UsageError(`<ledger> '${arg}': no such file; expected a ledger.bin or a run folder holding one`);
+    if (!statSync(path).isFile()) throw new UsageError(`<ledger> '${path}': not a regular file; expected a ledger.bin`);
     const reader = readLedger(path);
     const out = io.stdout;
+    // The reader of stdout may go away (`| head -1`): stop decoding at once instead of dying of EPIPE.
+    let closed: Error | undefined;
+    const onError = (err: Error) => (closed ??= err);
+    out.on('error', onError);
+    let printed = 0;
     let chunk: string[] = format === 'csv' ? [CSV_COLUMNS.join(',')] : [];
     const flush = async () => {
-      if (chunk.length === 0) return;
+      if (chunk.length === 0 || closed) return;
       const ok = out.write(chunk.join('\n') + '\n');
       chunk = [];
-      if (!ok) await once(out, 'drain');
+      if (!ok) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            out.off('drain', done);
+            out.off('close', done);
+            out.off('error', done);
+            resolve();
+          };
+          out.on('drain', done);
+          out.on('close', done);
+          out.on('error', done);
+        });
+      }
     };
     try {
       for await (const r of reader) {
         chunk.push(format === 'csv' ? toCsvLine(r) : JSON.stringify(r));
+        printed++;
         if (chunk.length >= 1000) await flush();
+        if (closed) break;
       }
       await flush();
     } catch (err) {
       if (err instanceof LedgerFormatError) throw new UsageError(`<ledger> '${path}': ${err.message}`);
       throw err;
+    } finally {
+      out.off('error', onError);
     }
+    if (closed) throw new EnvError(`stdout was closed by its reader (${errnoOf(closed) ?? 'closed'}) after ${printed} records of ${path}; nothing is wrong with the ledger`);
     if (!reader.complete) io.stderr.write(`lossless decode: ${path} has no end trailer (the run was killed); printed the records up to the last whole one\n`);
+    else if (reader.trailerCount !== printed) {
+      throw new UsageError(`<ledger> '${path}': its trailer says ${reader.trailerCount} records, the file holds ${printed}: the file is damaged (records were lost or added)`);
+    }
     return EXIT_OK;
   },
 };

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { makeLoadRun, makeRolloutRun } from '../report/fixture.ts';
+import { makeLoadRun, makeRolloutRun } from '../../test/runs.ts';
 import { main } from '../cli/main.ts';
 import type { Summary } from '../load/summary.ts';
 import type { Attribution } from '../record.ts';

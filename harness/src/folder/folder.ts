@@ -41,7 +41,7 @@ export function ensureDir(dir: string, what: string): void {
 /** Formats a zod error as `field: what is wrong` lines. */
 function issues(err: z.ZodError): string {
   return err.issues
-    .slice(0, 5)
+    .slice(0, 10)
     .map((i) => `${i.path.length ? i.path.join('.') : '(top level)'}: ${i.message}`)
     .join('; ');
 }

@@ -3,7 +3,7 @@
 // written synchronously when full, so memory stays flat however long the run. The header is written at
 // once; the owner calls flush() on a timer (load/session.ts: every second), so kill -9 loses at most that
 // much. Synchronous writes of 256 KiB to the page cache cost well under a millisecond.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { RequestRecord } from '../record.ts';
 import {
   END_BYTES, FLAG_LOCAL_PORT, FLAG_REUSED, FLAG_STATUS, FRAME_END, FRAME_RECORD, FRAME_STRING, HEADER_FIXED,
@@ -100,12 +100,19 @@ export class LedgerWriter {
     this.flushed = this.records;
   }
 
-  /** Gives up on a file that can no longer be written (full disk): no trailer, the buffer is dropped. */
+  /**
+   * Gives up on a file that can no longer be written (full disk): no trailer, the buffer is dropped, and a
+   * half-written flush is cut back so the file holds exactly flushedRecords whole records.
+   */
   abandon(): void {
     if (this.closed) return;
     this.closed = true;
     this.used = 0;
-    closeSync(this.fd);
+    try {
+      ftruncateSync(this.fd, this.bytes);
+    } finally {
+      closeSync(this.fd);
+    }
   }
 
   /** Ends the file with a trailer holding the record count, so readers can tell a complete file. */

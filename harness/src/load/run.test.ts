@@ -9,7 +9,7 @@ import { runLoad, type LoadConfig } from './run.ts';
 import { summarize, type Summary } from './summary.ts';
 import { readLedger } from '../ledger/reader.ts';
 import type { RequestRecord } from '../record.ts';
-import { hangServer, httpServer, midBodyServer, refusedUrl, resetServer, type Fixture } from '../send/fixtures.ts';
+import { hangServer, httpServer, midBodyServer, refusedUrl, resetServer, type Fixture } from '../../test/servers.ts';
 import { RunFolder } from '../folder/folder.ts';
 
 function config(targets: string[], over: Partial<LoadConfig> = {}): LoadConfig {

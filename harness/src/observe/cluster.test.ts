@@ -1,4 +1,4 @@
-// The watchers against a FAKE API server (apiserver.fake.ts: a real HTTP server speaking the watch
+// The watchers against a FAKE API server (harness/test/apiserver.ts: a real HTTP server speaking the watch
 // protocol on port 0). The real API server is exercised by the lab tests. What is pinned here: every
 // transition reaches the timeline exactly once across a watch timeout, a dropped connection, and 410 Gone
 // both as an ERROR event and as the HTTP status, with changes made while the watcher was disconnected.
@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LifecycleEvent } from '../record.ts';
-import { FakeApiServer } from './apiserver.fake.ts';
+import { FakeApiServer } from '../../test/apiserver.ts';
 import { watchCluster } from './cluster.ts';
 
 const NS = 'demo';

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeLoadRun } from './fixture.ts';
+import { makeLoadRun } from '../../test/runs.ts';
 import { compareRuns, formatComparison, parseRunSpec } from './compare.ts';
 import { compareCommand } from '../cli/compare.ts';
 import type { Io } from '../cli/command.ts';

@@ -1,7 +1,9 @@
 // `compare`: run-level figures for each run folder, grouped by variant, and a verdict for each pair of
 // variants from a rank test on the runs (stats.ts says which test and why). The run is the unit: the
 // requests inside one loss window are not independent, so only whole runs are counted as samples.
+import { realpathSync } from 'node:fs';
 import { basename } from 'node:path';
+import { UsageError } from '../errors.ts';
 import { readRun } from './folder.ts';
 import { lossWindows } from './html.ts';
 import { longestOutageMs } from './windows.ts';
@@ -13,6 +15,12 @@ export interface RunFigures {
   dir: string;
   runId: string;
   variant: string;
+  /** scenario.json's name; undefined for a bare `lossless load` run. */
+  scenario?: string;
+  /** The run was interrupted or killed: its figures cover less than the whole run. */
+  partial: boolean;
+  /** The run's clock origin: with the run id, what makes a copied folder the same run. */
+  t0EpochNs: string;
   scheduled: number;
   lost: number;
   lossPct: number;
@@ -57,6 +65,8 @@ export interface VariantFigures {
 
 export interface Comparison {
   alpha: number;
+  /** What makes the verdicts less than they seem (runs of different scenarios, partial runs). */
+  warnings: string[];
   variants: VariantFigures[];
   pairs: PairVerdict[];
 }
@@ -94,7 +104,7 @@ export async function runFigures(spec: RunSpec): Promise<RunFigures> {
   }
   const variant = spec.variant ?? (scenario?.name ? `${scenario.name}/${scenario.variant ?? 'default'}` : basename(spec.dir.replace(/\/+$/, '')));
   return {
-    dir: spec.dir, runId: s.runId, variant,
+    dir: spec.dir, runId: s.runId, variant, partial: s.partial, t0EpochNs: s.t0EpochNs, ...(scenario?.name ? { scenario: scenario.name } : {}),
     scheduled: s.totals.scheduled, lost: s.totals.lost, lossPct: s.totals.lossPct, byOutcome: { ...s.totals.byOutcome } as Record<string, number>,
     windows: windows.length, longestWindowMs: longestOutageMs(windows),
     p50Ms: s.totals.latencyFromIntendedMs.p50, p99Ms: s.totals.latencyFromIntendedMs.p99, causes,
@@ -119,7 +129,39 @@ export function compareFigures(runs: RunFigures[], alpha = DEFAULT_ALPHA): Compa
   for (let i = 0; i < variants.length; i++) {
     for (let j = i + 1; j < variants.length; j++) pairs.push(verdictFor(variants[i]!, variants[j]!, alpha));
   }
-  return { alpha, variants, pairs };
+  return { alpha, variants, pairs, warnings: warningsFor(runs) };
+}
+
+/** Runs that are not comparable without a word: different scenarios, partial runs. */
+function warningsFor(runs: RunFigures[]): string[] {
+  const out: string[] = [];
+  const scenarios = [...new Set(runs.map((r) => r.scenario ?? '(lossless load)'))];
+  if (scenarios.length > 1) {
+    out.push(`runs of different scenarios are compared (${scenarios.join(', ')}): their losses come from different mechanisms and loads, so a verdict between them says little`);
+  }
+  const partial = runs.filter((r) => r.partial);
+  if (partial.length > 0) out.push(`partial run${partial.length === 1 ? '' : 's'} (interrupted or killed): ${partial.map((r) => r.runId).join(', ')}; their figures cover less than a whole run`);
+  return out;
+}
+
+/** The same run given twice (same folder, or the same run id) would be counted as two samples. */
+function refuseDuplicates(specs: RunSpec[], runs: RunFigures[]): void {
+  const seen = new Map<string, string>();
+  runs.forEach((r, i) => {
+    let real = specs[i]!.dir;
+    try {
+      real = realpathSync(real);
+    } catch {
+      // readRun has already checked the folder exists
+    }
+    for (const key of [`dir ${real}`, `run ${r.runId} ${r.t0EpochNs}`]) {
+      const first = seen.get(key);
+      if (first !== undefined) {
+        throw new UsageError(`<run dir> '${specs[i]!.dir}': the same run as '${first}' (run id ${r.runId}); each run may be given once, or the test counts it as several samples`);
+      }
+      seen.set(key, specs[i]!.dir);
+    }
+  });
 }
 
 function metricVerdict(base: VariantFigures, other: VariantFigures, metric: Metric, alpha: number): MetricTest {
@@ -151,12 +193,14 @@ export function verdictFor(base: VariantFigures, other: VariantFigures, alpha: n
 export async function compareRuns(specs: RunSpec[], alpha = DEFAULT_ALPHA): Promise<Comparison> {
   const runs: RunFigures[] = [];
   for (const s of specs) runs.push(await runFigures(s));
+  refuseDuplicates(specs, runs);
   return compareFigures(runs, alpha);
 }
 
 /** The side-by-side text `lossless compare` prints. */
 export function formatComparison(c: Comparison): string {
-  const lines: string[] = [];
+  const lines: string[] = c.warnings.map((w) => `warning: ${w}`);
+  if (lines.length) lines.push('');
   const head = ['variant', 'run', 'loss %', 'lost', 'windows', 'longest ms', 'p50 ms', 'p99 ms', 'failures by class', 'causes'];
   const rows: string[][] = [];
   for (const v of c.variants) {

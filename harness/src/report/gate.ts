@@ -10,7 +10,7 @@ import type { Budgets, Expectation } from '../budgets.ts';
 import type { LossWindow } from './model.ts';
 import { longestOutageOf } from './windows.ts';
 
-export type CheckKind = 'maxLossPercent' | 'maxLost' | 'maxWindowMs' | 'expect-loss' | 'expect-cause' | 'expect-no-loss';
+export type CheckKind = 'measured' | 'maxLossPercent' | 'maxLost' | 'maxWindowMs' | 'expect-loss' | 'expect-cause' | 'expect-no-loss';
 
 export interface GateCheck {
   kind: CheckKind;
@@ -52,6 +52,19 @@ export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: B
     const w = worst(ws);
     return w ? `; worst ${describeWindow(w, originNs)}` : '';
   };
+
+  // A budget judged on no data passes vacuously (0 lost of 0): a run whose every request was cancelled, or
+  // that scheduled none, measured nothing and must not pass a gate.
+  const judged = Object.values(budgets).some((b) => b !== undefined) || expect !== undefined;
+  const measured = summary.totals.scheduled - summary.totals.cancelled;
+  if (judged && measured === 0) {
+    checks.push({
+      kind: 'measured', target: null, limit: '> 0', actual: 0, pass: false,
+      message: summary.totals.scheduled === 0
+        ? 'nothing was measured: the run scheduled no request, so no budget can pass'
+        : `nothing was measured: all ${summary.totals.scheduled} requests were cancelled (the run was interrupted before any ended), so no budget can pass`,
+    });
+  }
 
   if (expect?.loses) {
     const lost = summary.totals.lost;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { makeRolloutRun, NEW_POD, OLD_POD } from './fixture.ts';
+import { makeRolloutRun, NEW_POD, OLD_POD } from '../../test/runs.ts';
 import { writeRunOutputs } from './folder.ts';
 import { DATA_ONLY_CSS, browserSkipReason, inkPixels, launchChromium, type LaunchedBrowser } from './browser.ts';
 

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeRolloutRun, OLD_POD } from './fixture.ts';
+import { makeRolloutRun, OLD_POD } from '../../test/runs.ts';
 import { writeRunOutputs } from './folder.ts';
 import { evaluateGate } from './gate.ts';
 import { parseMaxLoss, parseMaxWindow } from '../budgets.ts';

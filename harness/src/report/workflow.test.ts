@@ -8,7 +8,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { makeLoadRun } from './fixture.ts';
+import { makeLoadRun } from '../../test/runs.ts';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const WORKFLOW = join(REPO, '.github/workflows/nightly.yml');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -268,4 +269,27 @@ test('a cloud lb path: preset, overrides per field and per variant, annotations 
   assert.equal(healthCheckSettings(aws.healthCheck).intervalMs, 30_000);
   d.variants.fixed.paths.ing = { provider: 'cloud' };
   assert.match(issuesOf(d), /variants\.fixed\.paths\.ing\.provider: got "cloud"; allowed: nothing: path ing is ingress, not lb/);
+});
+
+test('hostile YAML: billion laughs, .inf/.nan/1e400 and a 50 MB file are refused at once, naming what is wrong', async () => {
+  const laughs = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(',')}]`)].join('\n');
+  assert.throws(() => parseScenario(laughs, 'laughs.yaml'), (e: unknown) => e instanceof ScenarioError && /\(yaml aliases\): got "Excessive alias count.*allowed: at most 100 alias expansions/.test(e.message));
+  const base = readFileSync(new URL('../../../scenarios/fortio-rolling-update.yaml', import.meta.url), 'utf8');
+  for (const [v, shown] of [['.inf', 'Infinity'], ['-.inf', '-Infinity'], ['.nan', 'NaN'], ['1e400', 'Infinity']] as const) {
+    assert.throws(
+      () => parseScenario(base.replace(/qps: \d+/, `qps: ${v}`), 'fortio-rolling-update.yaml'),
+      (e: unknown) => e instanceof ScenarioError && e.message.includes(`load.qps: got ${shown}; allowed: a finite number`),
+      v,
+    );
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'lossless-schema-'));
+  try {
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, `name: big\ndescription: "${'x'.repeat(50 * 2 ** 20)}"\n`);
+    const t = Date.now();
+    await assert.rejects(loadScenario(big), (e: unknown) => e instanceof ScenarioError && /\(file\): got "5242\d{4} bytes"; allowed: a scenario file of at most 256 KiB/.test(e.message));
+    assert.ok(Date.now() - t < 1000, `refused in ${Date.now() - t} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

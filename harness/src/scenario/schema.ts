@@ -5,7 +5,7 @@
 // routing mode) plus their own budgets and expectation: load, rollout and cluster are shared, so two
 // variants are always measured the same way. A variant that touches them is an error, not a merge.
 
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
@@ -13,6 +13,10 @@ import { budgetsSchema, expectationSchema, type Budgets, type Expectation } from
 import { UsageError } from '../errors.ts';
 import { DEFAULT_PRESET, LIMITS, PRESET_NAMES, PRESETS, type HealthCheckSettings, type PresetName } from '../lab/cloudlb/settings.ts';
 import { DURATION_HELP, parseDurationMs as parseGoDurationMs } from '../duration.ts';
+
+/** Limits for hostile files: the catalogue's files are under 5 KiB and use no aliases. */
+export const MAX_SCENARIO_BYTES = 256 * 1024;
+export const MAX_ALIAS_COUNT = 100;
 
 // ---- small value types ----
 
@@ -333,7 +337,9 @@ export class ScenarioError extends UsageError {
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing (missing)';
-  const text = JSON.stringify(value);
+  // JSON has no Infinity or NaN (YAML's .inf, .nan, 1e400): JSON.stringify would print them as null
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
@@ -359,7 +365,7 @@ function toIssues(error: z.ZodError, input: unknown, prefix: string[]): Scenario
     // `positive()` is an exclusive minimum: 0 itself is refused, so say "> 0", not ">= 0"
     else if (issue.code === 'too_small') allowed = `${issue.origin === 'array' ? 'at least' : issue.inclusive === false ? '>' : '>='} ${String(issue.minimum)}`;
     else if (issue.code === 'too_big') allowed = `<= ${String(issue.maximum)}`;
-    else if (issue.code === 'invalid_type') allowed = allowed.startsWith('Invalid input') ? `a ${issue.expected}` : allowed;
+    else if (issue.code === 'invalid_type') allowed = allowed.startsWith('Invalid input') ? (issue.expected === 'number' ? 'a finite number' : `a ${issue.expected}`) : allowed;
     else if (issue.code === 'invalid_format' && allowed.startsWith('Invalid')) allowed = `a string matching ${issue.format === 'regex' ? String((issue as { pattern?: string }).pattern) : issue.format}`;
     return { path: full.join('.'), value: valueAt(input, issue.path), allowed };
   });
@@ -497,8 +503,14 @@ export function resolveScenario(doc: unknown, file: string, variantName?: string
 export async function loadScenario(path: string, variantName?: string): Promise<Scenario> {
   let text: string;
   try {
+    // refused before reading: a 50 MB file took 12 s and 2 GB to parse before the schema said no
+    const size = (await stat(path)).size;
+    if (size > MAX_SCENARIO_BYTES) {
+      throw new ScenarioError(path, [{ path: '(file)', value: `${size} bytes`, allowed: `a scenario file of at most ${MAX_SCENARIO_BYTES / 1024} KiB` }]);
+    }
     text = await readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof ScenarioError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new ScenarioError(path, [{ path: '(file)', value: path, allowed: `a readable scenario file (${code})` }]);
   }
@@ -507,6 +519,9 @@ export async function loadScenario(path: string, variantName?: string): Promise<
 
 /** Parses YAML text and resolves it; `file` names the source in messages. */
 export function parseScenario(text: string, file: string, variantName?: string): Scenario {
+  if (text.length > MAX_SCENARIO_BYTES) {
+    throw new ScenarioError(file, [{ path: '(file)', value: `${text.length} characters`, allowed: `a scenario file of at most ${MAX_SCENARIO_BYTES / 1024} KiB` }]);
+  }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ScenarioError(
@@ -514,7 +529,14 @@ export function parseScenario(text: string, file: string, variantName?: string):
       doc.errors.map((e) => ({ path: `(yaml line ${e.linePos?.[0]?.line ?? '?'})`, value: e.code, allowed: e.message.split('\n')[0] ?? 'valid YAML' })),
     );
   }
-  const scenario = resolveScenario(doc.toJS(), file, variantName);
+  let js: unknown;
+  try {
+    // a few aliases are fine; an alias of aliases ("billion laughs") expands exponentially
+    js = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    throw new ScenarioError(file, [{ path: '(yaml aliases)', value: err instanceof Error ? err.message : String(err), allowed: `at most ${MAX_ALIAS_COUNT} alias expansions (*name)` }]);
+  }
+  const scenario = resolveScenario(js, file, variantName);
   const stem = basename(file).replace(/\.ya?ml$/, '');
   if (stem !== scenario.name && /\.ya?ml$/.test(file)) {
     throw new ScenarioError(file, [{ path: 'name', value: scenario.name, allowed: `the file's name without extension (${stem})` }]);

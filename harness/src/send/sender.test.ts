@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { runLoad, type LoadConfig } from '../load/run.ts';
 import type { RequestRecord } from '../record.ts';
-import { hangServer, httpServer, inFlightCutServer, midBodyServer, refusedUrl, resetServer, staleKeepAliveServer } from './fixtures.ts';
+import { hangServer, httpServer, inFlightCutServer, midBodyServer, refusedUrl, resetServer, staleKeepAliveServer } from '../../test/servers.ts';
 
 function config(targets: string[], over: Partial<LoadConfig> = {}): LoadConfig {
   return {

@@ -1,6 +1,6 @@
 // Lab test of the watchers and the pod-log parser against the real API server (needs the kind cluster
 // `lossless` and the lossless/echo:dev image in it). Not part of `npm test`; run with
-//   scripts/node24 --import tsx --test harness/src/observe/watch.lab.ts
+//   scripts/node24 --import tsx --test harness/test-lab/watch.lab.ts
 // Image: $LOSSLESS_ECHO_IMAGE, else the one the lab's own echo (namespace lossless-lab) runs.
 // It deploys two echo replicas with a 2 s preStop sleep in a throw-away namespace, deletes one pod, and
 // checks that the timeline holds, in order, every transition of both the deleted pod and its replacement,
@@ -9,13 +9,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { createRunTimer } from '../load/clock.ts';
-import type { LifecycleEvent } from '../record.ts';
-import { apply, connect, deleteNamespace, ensureNamespace, waitRollout } from '../scenario/kube.ts';
-import { buildManifests, LABEL_APP } from '../scenario/manifest.ts';
-import { parseScenario } from '../scenario/schema.ts';
-import { watchCluster } from './cluster.ts';
-import { derivePreStop, followPodLog, parseEchoLine } from './podlog.ts';
+import { createRunTimer } from '../src/load/clock.ts';
+import type { LifecycleEvent } from '../src/record.ts';
+import { apply, connect, deleteNamespace, ensureNamespace, waitRollout } from '../src/scenario/kube.ts';
+import { buildManifests, LABEL_APP } from '../src/scenario/manifest.ts';
+import { parseScenario } from '../src/scenario/schema.ts';
+import { watchCluster } from '../src/observe/cluster.ts';
+import { derivePreStop, followPodLog, parseEchoLine } from '../src/observe/podlog.ts';
 
 const SCENARIO = `
 name: watchlab

@@ -4,16 +4,16 @@
 // lines, and attribution.json comes from the real attribute() over both.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEcho, type EchoEvent } from '../../../workloads/echo/echo.ts';
-import { parseFailSeqs } from '../../../workloads/echo/knobs.ts';
-import { runLoad, type LoadConfig } from '../load/run.ts';
-import { TimelineWriter } from '../ledger/timeline.ts';
-import { readLedger } from '../ledger/reader.ts';
-import { attribute } from '../attribute/attribute.ts';
-import { createRunTimer } from '../load/clock.ts';
-import { parseEchoLine } from '../observe/podlog.ts';
-import type { LifecycleEvent, RequestRecord } from '../record.ts';
-import { RunFolder } from '../folder/folder.ts';
+import { startEcho, type EchoEvent } from '../../workloads/echo/echo.ts';
+import { parseFailSeqs } from '../../workloads/echo/knobs.ts';
+import { runLoad, type LoadConfig } from '../src/load/run.ts';
+import { TimelineWriter } from '../src/ledger/timeline.ts';
+import { readLedger } from '../src/ledger/reader.ts';
+import { attribute } from '../src/attribute/attribute.ts';
+import { createRunTimer } from '../src/load/clock.ts';
+import { parseEchoLine } from '../src/observe/podlog.ts';
+import type { LifecycleEvent, RequestRecord } from '../src/record.ts';
+import { RunFolder } from '../src/folder/folder.ts';
 
 export const OLD_POD = 'echo-5f7d8c9b4-old01';
 export const NEW_POD = 'echo-5f7d8c9b4-new01';
