@@ -321,9 +321,9 @@ function judgeRegistryPath(r: RequestRecord, tl: Timeline): Fit[] {
 
 /** The cloud LB's configuration and the event by which it cut connections in [from, to]: a backend marked
  * down or a reload, under drainMs 0 (HAProxy's on-marked-down shutdown-sessions, hard-stop-after). */
-function lbCut(tl: Timeline, from: number, to: number): [LifecycleEvent, LifecycleEvent] | undefined {
+function lbCut(tl: Timeline, from: number, to: number, service: string | undefined): [LifecycleEvent, LifecycleEvent] | undefined {
   const drops = [...tl.lbConfigs.filter((c) => c.detail?.change === 'reload'), ...[...tl.lbBackends.values()].flatMap((m) => [...m.values()].flat())]
-    .filter((e) => e.kind !== 'lb-backend-up' && e.at >= from && e.at <= to)
+    .filter((e) => e.kind !== 'lb-backend-up' && e.at >= from && e.at <= to && (service === undefined || e.object === `Service/${service}`))
     .sort((a, b) => a.at - b.at);
   for (const e of drops) {
     // a reload's old process drains by the configuration it ran; a down by the one in effect
@@ -336,9 +336,10 @@ function lbCut(tl: Timeline, from: number, to: number): [LifecycleEvent, Lifecyc
 /** Nodes the cloud LB had up at t (HAProxy starts every server up) that had had local pods and had none
  * left at t or before the request ended (a connection the LB sent there hangs: kube-proxy drops it, the
  * LB retries the same node): the LB's health-check lag. */
-function lbLagFits(tl: Timeline, t: number, end: number): Array<{ pods: string[]; anchors: LifecycleEvent[]; since: number }> {
-  const out: Array<{ pods: string[]; anchors: LifecycleEvent[]; since: number }> = [];
+function lbLagFits(tl: Timeline, t: number, end: number, service: string | undefined): Array<{ pods: string[]; anchors: LifecycleEvent[]; since: number; sure: boolean }> {
+  const out: Array<{ pods: string[]; anchors: LifecycleEvent[]; since: number; sure: boolean }> = [];
   for (const svc of new Set(tl.lbConfigs.map((c) => (c.object ?? '').replace(/^Service\//, '')))) {
+    if (service !== undefined && svc !== service) continue;
     const config = [...tl.lbConfigs].reverse().find((c) => c.at <= t && c.object === `Service/${svc}`);
     const points = tl.endpoints.get(svc);
     const pt = endpointsAt(points, t);
@@ -355,7 +356,8 @@ function lbLagFits(tl: Timeline, t: number, end: number): Array<{ pods: string[]
       if (!lastLocal) continue;
       const emptied = (points ?? []).find((p) => p.at > lastLocal.at && none(p));
       const down = states.find((e) => e.kind === 'lb-backend-down' && e.at > t);
-      out.push({ pods: [...lastLocal.usableByNode.get(node)!], anchors: [config, ...(down ? [down] : [])], since: emptied?.at ?? lastLocal.at });
+      // sure when the node was already empty at the send; else it emptied while the connection hung
+      out.push({ pods: [...lastLocal.usableByNode.get(node)!], anchors: [config, ...(down ? [down] : [])], since: emptied?.at ?? lastLocal.at, sure: none(pt) });
     }
   }
   return out;
@@ -398,7 +400,7 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
   }
   // A reused connection the cloud LB cut: it dropped a backend (marked it down, or reloaded) without draining.
   if (r.reusedConnection && CONN_CUT.has(r.outcome)) {
-    const cut = lbCut(tl, r.sentAt - 0.5 * S, r.endAt + 0.5 * S);
+    const cut = !hops || hops.via === 'lb' ? lbCut(tl, r.sentAt - 0.5 * S, r.endAt + 0.5 * S, hops?.service) : undefined;
     if (cut) add('lb-connection-cut', [], cut, cut[1]!.at);
   }
   // A reused connection whose pod went away, or that an ingress reload closed.
@@ -446,8 +448,8 @@ function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, 
   }
   // The cloud LB still sent new connections to a node left without a local endpoint: its health check had
   // not marked the node down yet (interval × unhealthyThreshold). The client only sees the LB's address.
-  if (NO_ANSWER.has(r.outcome) && !r.servedBy && routed) {
-    for (const l of lbLagFits(tl, t, Math.max(t, r.endAt))) add('lb-health-check-lag', l.pods, l.anchors, l.since);
+  if (NO_ANSWER.has(r.outcome) && !r.servedBy && routed && (!hops || hops.via === 'lb')) {
+    for (const l of lbLagFits(tl, t, Math.max(t, r.endAt), hops?.service)) add('lb-health-check-lag', l.pods, l.anchors, l.since, l.sure);
   }
   // The pod had stopped (SIGTERM) while the routing still sent it traffic.
   if ((NO_ANSWER.has(r.outcome) && routed) || proxy5xx || podErr) {
