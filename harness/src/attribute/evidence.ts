@@ -179,7 +179,7 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       const anchors = w.items[0]?.fit.anchors ?? [];
       const config = anchors.find((e) => e.kind === 'lb-config');
       const down = anchors.find((e) => e.kind === 'lb-backend-down');
-      const node = down?.node ?? '?';
+      const node = down?.node ?? f0?.node ?? '?';
       const svc = (config?.object ?? '').replace(/^Service\//, '');
       const interval = Number(config?.detail?.intervalMs ?? 0);
       const threshold = Number(config?.detail?.unhealthyThreshold ?? 0);
@@ -198,7 +198,7 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
       if (down && usableGone) lags.noLocalEndpointToLbDownMs = msOf(down.at - usableGone.at);
       const measured = lags.readyLocalEndpointGoneToLbDownMs;
       text = `${lostN} lost over ${durMs} ms: the cloud LB still sent to node ${node}, which had no local endpoint left` +
-        (down ? `; it marked ${node} down ${lags.noLocalEndpointToLbDownMs ?? '?'} ms after that` : '; it never marked the node down') +
+        (down ? `; it marked ${node} down ${lags.noLocalEndpointToLbDownMs ?? '?'} ms after that` : '; its check had not marked the node down when the failures ended (a local pod came back first, or the run ended)') +
         (measured !== undefined ? ` (${measured} ms after its last ready local endpoint left; interval × threshold = ${interval} ms × ${threshold})` : '');
       const need = withMargin(Math.max(measured ?? 0, bound), o.marginMs);
       fix = `externalTrafficPolicy: Cluster; or keep Local with preStop sleep >= ${need} s (the pod keeps serving until the LB's check, ${interval} ms × ${threshold}, takes ${node} out); or an in-place update that keeps a ready pod on ${node}`;
