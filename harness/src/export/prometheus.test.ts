@@ -4,12 +4,12 @@
 // skips (.ci/run installs it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
+import { PROMETHEUS, raw, startPrometheus, sum } from '../../test/prometheus.ts';
 import { makeLoadRun, makeRolloutRun } from '../../test/runs.ts';
 import { main } from '../cli/main.ts';
 import type { Summary } from '../load/summary.ts';
@@ -17,58 +17,8 @@ import type { Attribution } from '../record.ts';
 import { remoteWrite, snappyBlock } from './remotewrite.ts';
 import { pathName, runSeries } from './series.ts';
 
-const PROMETHEUS = process.env.LOSSLESS_PROMETHEUS ?? '/usr/bin/prometheus';
 const missing = !existsSync(PROMETHEUS);
 if (missing && process.env.CI === 'true') throw new Error(`${PROMETHEUS} missing under CI: .ci/run installs Debian's prometheus package`);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-async function startPrometheus(dir: string): Promise<{ url: string; proc: ChildProcess }> {
-  const port = await freePort();
-  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
-  const proc = spawn(PROMETHEUS, [
-    `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`, '--web.enable-remote-write-receiver',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  proc.stderr?.on('data', (b: Buffer) => { log += b.toString(); });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 150; i++) {
-    if (proc.exitCode !== null) throw new Error(`prometheus exited ${proc.exitCode}: ${log.slice(-500)}`);
-    try {
-      const r = await request(`${url}/-/ready`);
-      await r.body.text();
-      if (r.statusCode === 200) return { url, proc };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill();
-  throw new Error(`prometheus not ready in 15 s: ${log.slice(-500)}`);
-}
-
-interface Raw { metric: Record<string, string>; values: Array<[number, string]> }
-
-/** Raw samples (a range selector in an instant query returns them as stored). */
-async function raw(url: string, selector: string, atMs: number): Promise<Raw[]> {
-  const q = new URLSearchParams({ query: `${selector}[1h]`, time: String(atMs / 1000 + 1) });
-  const r = await request(`${url}/api/v1/query?${q}`);
-  const body = (await r.body.json()) as { status: string; data: { result: Raw[] } };
-  assert.equal(body.status, 'success');
-  return body.data.result;
-}
-
-const sum = (rs: Raw[]) => rs.reduce((n, r) => n + r.values.reduce((m, [, v]) => m + Number(v), 0), 0);
 
 test('snappy block of literals: length varint, then literal tags of each size class', () => {
   assert.deepEqual([...snappyBlock(Buffer.from('abc'))], [3, 2 << 2, 97, 98, 99]);
