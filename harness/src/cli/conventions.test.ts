@@ -65,3 +65,30 @@ test('compare is a regression gate: exit 1 when a variant is significantly worse
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('report keeps the budgets a run was judged by; --json gives the verdict; --verbose lists passing checks', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lossless-keep-'));
+  try {
+    const run = await makeLoadRun(join(dir, 'run'), '503:10-19', 100, 100);
+    assert.match((await cli(['report', run])).out, /no budget set/);
+    const judged = await cli(['report', run, '--max-loss', '1%']);
+    assert.equal(judged.code, 1);
+    // no flags: the 1% it was judged by still holds (it used to say "no budget set" and exit 0)
+    const again = await cli(['report', run, '--json']);
+    assert.equal(again.code, 1, again.err);
+    const json = JSON.parse(again.out) as { runs: Array<{ dir: string; windows: number; gate: { pass: boolean; exitCode: number; budgets: Record<string, number>; checks: Array<{ kind: string; pass: boolean; message: string }> } }> };
+    assert.equal(json.runs.length, 1);
+    assert.equal(json.runs[0]!.dir, run);
+    assert.deepEqual(json.runs[0]!.gate.budgets, { maxLossPercent: 1 });
+    assert.equal(json.runs[0]!.gate.pass, false);
+    assert.deepEqual(json.runs[0]!.gate.checks.map((c) => [c.kind, c.pass]), [['maxLossPercent', false]]);
+    // new flags replace them, and are then the ones kept
+    assert.equal((await cli(['report', run, '--max-loss', '20%'])).code, 0);
+    const verbose = await cli(['report', run, '--verbose']);
+    assert.equal(verbose.code, 0);
+    assert.match(verbose.out, /ok: http:\/\/127\.0\.0\.1:\d+\/: loss 10% \(10 of 100\) <= budget 20%/);
+    assert.equal((await cli(['report', run, '--quiet'])).out, '');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
