@@ -10,6 +10,8 @@ export const budgetsSchema = z.strictObject({
   maxLossPercent: z.number().min(0).max(100).optional(),
   maxLost: z.number().int().min(0).optional(),
   maxWindowMs: z.number().min(0).optional(),
+  /** p99 latency from the intended send time over the rollout window, per path, ms (report/rollout.ts). */
+  maxRolloutP99Ms: z.number().min(0).optional(),
 });
 
 export const expectationSchema = z.strictObject({
@@ -40,8 +42,19 @@ export function parseMaxWindow(value: string): Budgets {
   return { maxWindowMs: ms };
 }
 
-/** --max-loss / --max-window as one Budgets, or undefined when neither is given. */
-export function budgetFlags(v: { 'max-loss'?: string | undefined; 'max-window'?: string | undefined }): Budgets | undefined {
-  if (v['max-loss'] === undefined && v['max-window'] === undefined) return undefined;
-  return { ...(v['max-loss'] !== undefined ? parseMaxLoss(v['max-loss']) : {}), ...(v['max-window'] !== undefined ? parseMaxWindow(v['max-window']) : {}) };
+/** `--max-rollout-p99 800ms`: the p99 latency from the intended send time over the rollout window, per path. */
+export function parseMaxRolloutP99(value: string): Budgets {
+  const ms = parseDurationMs(value);
+  if (ms === undefined) throw new UsageError(`--max-rollout-p99 '${value}': expected ${DURATION_HELP}`);
+  return { maxRolloutP99Ms: ms };
+}
+
+/** --max-loss / --max-window / --max-rollout-p99 as one Budgets, or undefined when none is given. */
+export function budgetFlags(v: { 'max-loss'?: string | undefined; 'max-window'?: string | undefined; 'max-rollout-p99'?: string | undefined }): Budgets | undefined {
+  if (v['max-loss'] === undefined && v['max-window'] === undefined && v['max-rollout-p99'] === undefined) return undefined;
+  return {
+    ...(v['max-loss'] !== undefined ? parseMaxLoss(v['max-loss']) : {}),
+    ...(v['max-window'] !== undefined ? parseMaxWindow(v['max-window']) : {}),
+    ...(v['max-rollout-p99'] !== undefined ? parseMaxRolloutP99(v['max-rollout-p99']) : {}),
+  };
 }

@@ -27,9 +27,19 @@ test('a lab run exported to a real Prometheus reads back as its summary.json say
   const dir = mkdtempSync(join(tmpdir(), 'lossless-lab-export-'));
   let prom: ChildProcess | undefined;
   try {
-    const sc = await run(['scenario', 'grace-period', '--variant', 'naive', '--no-lab-up', '--results', join(dir, 'results')], 600_000);
+    const sc = await run(['scenario', 'grace-period', '--variant', 'naive', '--no-lab-up', '--results', join(dir, 'results'), '--json', '--quiet'], 600_000);
     assert.ok(sc.code === 0 || sc.code === 1, `scenario exited ${sc.code}: ${sc.err.slice(-2000)}`);
     const runDir = join(dir, 'results', readdirSync(join(dir, 'results')).find((d) => d.endsWith('-grace-period'))!);
+    // --json: one document on stdout whose summary is the folder's; --quiet: nothing else on stderr
+    const doc = JSON.parse(sc.out) as { exitCode: number; runs: Array<{ dir: string; variant: string; exitCode: number; error: string | null; summary: Summary; gate: { pass: boolean; checks: unknown[] } }> };
+    assert.equal(doc.exitCode, sc.code);
+    assert.equal(doc.runs.length, 1);
+    assert.equal(doc.runs[0]!.dir, runDir);
+    assert.equal(doc.runs[0]!.variant, 'naive');
+    assert.equal(doc.runs[0]!.error, null);
+    assert.ok(doc.runs[0]!.gate.checks.length > 0);
+    assert.deepEqual(doc.runs[0]!.summary.totals, (JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Summary).totals);
+    assert.equal(sc.err.trim(), '', 'nothing on stderr with --quiet');
     const p = await startPrometheus(dir);
     prom = p.proc;
     const ex = await run(['export', runDir, '--remote-write', `${p.url}/api/v1/write`, '--json'], 120_000);

@@ -49,6 +49,8 @@ const usage = `usage: lossless load <url>... [options]
   --json                  print summary.json on stdout instead of the text summary
   --max-loss P%|N         loss budget per target: a percentage (0.1%) or a count of lost requests; exit 1 beyond it
   --max-window D          longest outage allowed per target (consecutive failures, any cause; 500ms, 2s); exit 1 beyond it
+  --max-rollout-p99 D     p99 latency from the intended send time allowed per target (a load run has no rollout: over
+                          all of it); exit 1 beyond it
   report.html and junit.xml are written beside summary.json (lossless report regenerates them)`;
 
 const OPTIONS = {
@@ -75,6 +77,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'max-loss': { type: 'string' },
   'max-window': { type: 'string' },
+  'max-rollout-p99': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -157,7 +160,7 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
   };
 }
 
-function budgetPart(v: { 'max-loss'?: string | undefined; 'max-window'?: string | undefined }): { budgets?: Budgets } {
+function budgetPart(v: { 'max-loss'?: string | undefined; 'max-window'?: string | undefined; 'max-rollout-p99'?: string | undefined }): { budgets?: Budgets } {
   const budgets = budgetFlags(v);
   return budgets ? { budgets } : {};
 }

@@ -15,6 +15,7 @@ const usage = `usage: lossless report <run dir>... [options]
   is reported from its ledger and marked partial
   --max-loss P%|N         loss budget per path: a percentage (0.1%) or a count of lost requests
   --max-window D          longest outage allowed per path (consecutive failures < 1 s apart, any cause; 500ms, 2s)
+  --max-rollout-p99 D     p99 latency from the intended send time over the rollout window allowed per path (800ms)
   --json                  print {runs: [{dir, html, junit, windows, longestOutageMs, gate}]} on stdout
   --quiet                 print nothing but errors
   --verbose               every check, also those that passed
@@ -30,6 +31,7 @@ export const reportCommand: Command = {
     const { values: v, positionals } = parseOptions(argv, {
       'max-loss': { type: 'string' },
       'max-window': { type: 'string' },
+      'max-rollout-p99': { type: 'string' },
       quiet: { type: 'boolean' },
       verbose: { type: 'boolean' },
       json: { type: 'boolean' },

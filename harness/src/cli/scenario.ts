@@ -23,9 +23,14 @@ const optionsHelp = `  --variant NAME          the variant to run (default: the 
   --repeat N              runs per variant (default 1; with --variants default 3)
   --max-loss X            budget: 0.1% of requests or a count such as 25 (overrides the file's budgets)
   --max-window D          budget: the longest outage (consecutive failures, any cause) on any path, e.g. 500ms or 2s
+  --max-rollout-p99 D     budget: p99 latency from the intended send time over the rollout window, per path (800ms)
   --results DIR           parent of the run folders (default results/)
   --keep                  keep the scenario's namespace after the run (for debugging)
   --no-lab-up             use the running lab as it is (no lab:up first; e.g. from docker-compose.yml)
+  --json                  print {exitCode, runs: [{dir, scenario, variant, exitCode, error, summary, gate}], comparison}
+                          on stdout instead of the verdict text (the log stays on stderr)
+  --quiet                 no progress or log lines on stderr (errors only)
+  --verbose               the live per-path counter every second also when stderr is not a terminal
 exit: 0 within budget (or as the variant expects), 1 budget breached, 2 bad input, 3 cluster or environment failed`;
 
 const OPTIONS = {
@@ -34,9 +39,13 @@ const OPTIONS = {
   repeat: { type: 'string' },
   'max-loss': { type: 'string' },
   'max-window': { type: 'string' },
+  'max-rollout-p99': { type: 'string' },
   results: { type: 'string' },
   keep: { type: 'boolean' },
   'no-lab-up': { type: 'boolean' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  verbose: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -64,6 +73,8 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
   const first = await loadScenario(file, v.variant); // validates the file (exit 2) before touching the cluster
   const variants = v.variants ? first.variants : [first.variant];
 
+  const log = v.quiet ? () => {} : (l: string) => io.stderr.write(`${l}\n`);
+  const runs: unknown[] = [];
   const ac = new AbortController();
   let interrupts = 0;
   const onSignal = () => {
@@ -78,15 +89,23 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
   try {
     for (const variant of variants) {
       for (let i = 1; i <= repeat && !ac.signal.aborted; i++) {
-        if (variants.length > 1 || repeat > 1) io.stderr.write(`== ${first.name} variant ${variant}, run ${i}/${repeat}\n`);
+        if (variants.length > 1 || repeat > 1) log(`== ${first.name} variant ${variant}, run ${i}/${repeat}`);
         const run: ScenarioRun = await runScenario({
-          file, variant, signal: ac.signal, keep: v.keep === true, skipLabUp: v['no-lab-up'] === true, log: (l) => io.stderr.write(`${l}\n`),
+          file, variant, signal: ac.signal, keep: v.keep === true, skipLabUp: v['no-lab-up'] === true, log,
+          live: v.quiet ? false : v.verbose ? { everyMs: 1000 } : {},
           ...(v.results !== undefined ? { resultsDir: v.results } : {}),
         });
         const done = await finishRun(run, budgets);
         folders.push({ variant, dir: run.dir });
-        io.stdout.write(verdictText(run, done.outputs.gate.checks, done.outputs.htmlPath));
         const code = run.error ? EXIT_ENV : done.outputs.gate.exitCode;
+        if (v.json) {
+          const g = done.outputs.gate;
+          runs.push({
+            dir: run.dir, scenario: run.scenario.name, variant: run.scenario.variant, exitCode: code, error: run.error?.message ?? null,
+            interrupted: run.interrupted, summary: run.summary, hostCpu: run.hostCpu,
+            gate: { pass: g.pass, budgets: g.budgets, expect: g.expect, checks: g.checks.map(({ window: _w, ...c }) => c) },
+          });
+        } else io.stdout.write(verdictText(run, done.outputs.gate.checks, done.outputs.htmlPath));
         if (run.error) io.stderr.write(`lossless: the run stopped early: ${run.error.message}\n`);
         worst = Math.max(worst, code);
       }
@@ -94,13 +113,17 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
   } finally {
     offInterrupt();
   }
+  let comparison: unknown = null;
   if (v.variants && folders.length > 0) {
     const c = await compareRuns(folders.map((f) => ({ variant: f.variant, dir: f.dir })));
     const out = resolve(v.results ?? DEFAULT_RESULTS, `${folders[0]!.dir.split('/').pop()}-compare.html`);
     writeOutputFile(out, compareHtml(c), '--results');
-    io.stdout.write(formatComparison(c) + `\n${out}\n`);
+    if (v.json) comparison = c;
+    else io.stdout.write(formatComparison(c) + `\n${out}\n`);
   }
-  return ac.signal.aborted ? Math.max(worst, EXIT_BUDGET) : worst;
+  const exitCode = ac.signal.aborted ? Math.max(worst, EXIT_BUDGET) : worst;
+  if (v.json) io.stdout.write(`${JSON.stringify({ exitCode, runs, comparison })}\n`);
+  return exitCode;
 }
 
 function verdictText(run: ScenarioRun, checks: Array<{ pass: boolean; message: string }>, html: string): string {

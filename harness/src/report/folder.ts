@@ -3,6 +3,7 @@
 // belongs to the summary beside it (same run, whole, the same count); `writeRunOutputs` writes this
 // stage's own files: report.html, junit.xml and report.json (loss windows, causes, the budget verdict;
 // documented in load/SUMMARY.md). summary.json is the load session's and is never edited here.
+import { rolloutLatency } from './rollout.ts';
 import type { Budgets } from '../budgets.ts';
 import { UsageError } from '../errors.ts';
 import { RunFolder } from '../folder/folder.ts';
@@ -12,7 +13,7 @@ import type { LifecycleEvent, RequestRecord } from '../record.ts';
 import { SummaryReducer, type Summary } from '../load/summary.ts';
 import type { GateResult } from './gate.ts';
 import { longestOutageMs } from './windows.ts';
-import { gateOf, lossWindows, renderHtml } from './html.ts';
+import { budgetsOf, gateOf, lossWindows, renderHtml } from './html.ts';
 import type { LossWindow, ReportInput } from './model.ts';
 import { ReportReducer } from './reducer.ts';
 import { junitXml } from './junit.ts';
@@ -162,6 +163,7 @@ export interface RunOutputs {
  */
 export async function writeRunOutputs(where: string | RunFolder, opts: { budgets?: Budgets; junitName?: string } = {}): Promise<RunOutputs> {
   const run = await readRun(where, opts.budgets);
+  if (budgetsOf(run.input).maxRolloutP99Ms !== undefined) run.input.rollout = await rolloutLatency(run.folder.path('ledger'), run.input.events);
   return writeOutputs(run, opts.junitName);
 }
 

@@ -2,15 +2,17 @@
 // naming the loss window and cause that broke it, and the exit code (0 within budget, 1 breached).
 //
 // Budgets apply per traffic path (target): maxLossPercent to its loss %, maxLost to its lost count,
-// maxWindowMs to its longest outage (its consecutive failures, whatever windows explain them). A variant that expects loss (expect.loses: true, the naive
+// maxWindowMs to its longest outage (its consecutive failures, whatever windows explain them), maxRolloutP99Ms to
+// the p99 latency from the intended send time of its requests scheduled during the rollout (report/rollout.ts). A variant that expects loss (expect.loses: true, the naive
 // side of a scenario) is judged by its expectation instead: it must lose, and when causes are named
 // at least one loss window must carry one of them; its budgets are not applied.
 import type { Summary } from '../load/summary.ts';
 import type { Budgets, Expectation } from '../budgets.ts';
 import type { LossWindow } from './model.ts';
 import { longestOutageOf } from './windows.ts';
+import type { RolloutLatency } from './rollout.ts';
 
-export type CheckKind = 'measured' | 'maxLossPercent' | 'maxLost' | 'maxWindowMs' | 'expect-loss' | 'expect-cause' | 'expect-no-loss';
+export type CheckKind = 'measured' | 'maxLossPercent' | 'maxLost' | 'maxWindowMs' | 'maxRolloutP99Ms' | 'expect-loss' | 'expect-cause' | 'expect-no-loss';
 
 export interface GateCheck {
   kind: CheckKind;
@@ -44,7 +46,7 @@ function fmtPct(x: number): string {
 }
 
 /** Evaluates budgets or the expectation. `originNs` is where window times are counted from in messages. */
-export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: Budgets, expect?: Expectation, originNs = 0): GateResult {
+export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: Budgets, expect?: Expectation, originNs = 0, rollout?: RolloutLatency): GateResult {
   const checks: GateCheck[] = [];
   const byTarget = (t: string) => windows.filter((w) => w.target === t);
   const worst = (ws: LossWindow[]) => ws.reduce<LossWindow | undefined>((a, w) => (!a || w.lost > a.lost ? w : a), undefined);
@@ -121,6 +123,16 @@ export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: B
           kind: 'maxWindowMs', target: t.target, limit: budgets.maxWindowMs, actual, pass,
           message: o ? `longest outage ${actual} ms ${pass ? '<=' : '>'} budget ${budgets.maxWindowMs} ms: ${s(o.start)}-${s(o.end)} s, ${o.lost} lost, ${o.windows.length} window${o.windows.length === 1 ? '' : 's'}: ${inside}` : `no loss window (budget ${budgets.maxWindowMs} ms)`,
           ...(!pass && w ? { window: w } : {}),
+        });
+      }
+      if (budgets.maxRolloutP99Ms !== undefined) {
+        const l = rollout?.byTarget.get(t.target);
+        const over = rollout && rollout.startNs !== null ? `the rollout (${((rollout.startNs - originNs) / 1e9).toFixed(3)}-${rollout.endNs === null ? 'end' : ((rollout.endNs - originNs) / 1e9).toFixed(3)} s)` : 'the whole run (no rollout marks)';
+        const actual = l?.p99Ms ?? 0;
+        const pass = actual <= budgets.maxRolloutP99Ms;
+        checks.push({
+          kind: 'maxRolloutP99Ms', target: t.target, limit: budgets.maxRolloutP99Ms, actual, pass,
+          message: l ? `p99 ${actual} ms from the intended send time over ${over}, ${l.count} requests, ${pass ? '<=' : '>'} budget ${budgets.maxRolloutP99Ms} ms` : `no request ended during ${over} (budget p99 ${budgets.maxRolloutP99Ms} ms)`,
         });
       }
     }

@@ -40,7 +40,7 @@ export function budgetsOf(input: ReportInput): Budgets {
 }
 
 export function gateOf(input: ReportInput, windows: LossWindow[]): GateResult {
-  return evaluateGate(input.summary, windows, budgetsOf(input), input.scenario?.expect);
+  return evaluateGate(input.summary, windows, budgetsOf(input), input.scenario?.expect, 0, input.rollout);
 }
 
 /** Embeds JSON in a <script> safely: no `</script>` or `<!--` can appear in it. */

@@ -1,5 +1,6 @@
 // What a report is drawn from: the run folder's pieces, typed. The scenario runner writes every file;
 // a bare `lossless load` run has only ledger.bin and summary.json, and the report makes do with that.
+import type { RolloutLatency } from './rollout.ts';
 import type { Attribution, LifecycleEvent } from '../record.ts';
 import type { Summary } from '../load/summary.ts';
 import type { Budgets, Expectation } from '../budgets.ts';
@@ -18,6 +19,8 @@ export interface ReportInput {
   env?: EnvInfo;
   /** Budgets from flags (`--max-loss`, `--max-window`); they override the scenario's. */
   budgets?: Budgets;
+  /** Latency during the rollout per path, read when a latency budget is set (report/rollout.ts). */
+  rollout?: RolloutLatency;
 }
 
 /** A loss window as the report, JUnit and the gate see it (from an Attribution or grouped here). */

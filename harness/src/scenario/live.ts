@@ -17,13 +17,18 @@ export class LiveCounter {
   private started = 0;
   private timer: NodeJS.Timeout | undefined;
   private shown = false;
+  private silent = false;
 
   constructor(
     private readonly sink: Sink,
     private readonly print: (line: string) => void,
     private readonly now: () => number = () => performance.now(),
-    readonly everyMs: number = sink.isTTY ? 1000 : 10_000,
-  ) {}
+    everyMs?: number,
+  ) {
+    this.everyMs = everyMs ?? (sink.isTTY ? 1000 : 10_000);
+  }
+
+  readonly everyMs: number;
 
   /** Names the paths by their target URL, in the order they are shown. */
   paths(byTarget: ReadonlyArray<{ path: string; url: string }>): void {
@@ -43,7 +48,13 @@ export class LiveCounter {
     if (r.outcome !== 'ok') c.lost++;
   }
 
+  /** No periodic line at all (--quiet): the counts are still kept. */
+  silence(): void {
+    this.silent = true;
+  }
+
   start(): void {
+    if (this.silent) return;
     this.started = this.now();
     this.timer ??= setInterval(() => this.tick(), this.everyMs);
     this.timer.unref();

@@ -51,6 +51,8 @@ export interface ScenarioRunOptions {
   /** The in-cluster loader's image (the lab loads lossless/harness:dev). */
   harnessImage?: string;
   log?: (line: string) => void;
+  /** The live per-path counter on stderr during load: false for none; everyMs off a TTY (default 10 s). */
+  live?: false | { everyMs?: number };
 }
 
 export interface ScenarioRun {
@@ -117,7 +119,8 @@ async function labImagesOf(k: Kube): Promise<Record<string, string>> {
 export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   const print = o.log ?? ((l: string) => console.error(l));
   // the per-path sent/lost line during load; the run's log lines go around it
-  const live = new LiveCounter(process.stderr, print);
+  const live = new LiveCounter(o.live === false ? { write: () => true } : process.stderr, print, undefined, o.live ? (o.live.everyMs ?? undefined) : undefined);
+  if (o.live === false) live.silence();
   const log = (l: string) => live.line(l);
   const s = await loadScenario(o.file, o.variant);
   let images = o.labImages ?? {};
