@@ -43,3 +43,19 @@ test('on a TTY the counter is one redrawn line and log lines clear it first', as
   live.stop();
   assert.ok(text.endsWith('\r\x1b[2K'));
 });
+
+test('a record naming the URL as normalised (default port dropped) counts on its path; a TTY line never wraps', async () => {
+  let text = '';
+  const tty = { isTTY: true, columns: 40, write: (t: string) => { text += t; return true; } };
+  const live = new LiveCounter(tty, () => {}, () => 0, 20);
+  live.paths([{ path: 'clusterip', url: 'http://echo-clusterip.ns.svc.cluster.local:80/clusterip' }]);
+  live.add(rec('http://echo-clusterip.ns.svc.cluster.local/clusterip', 'ok', 1));
+  assert.equal(live.status(), 'load 0s: clusterip sent 1 lost 0');
+  live.paths([{ path: 'ingress', url: 'http://127.0.0.1:18080/ingress' }]);
+  live.start();
+  await wait(50);
+  live.stop();
+  const drawn = text.split('\r\x1b[2K').filter(Boolean);
+  assert.ok(drawn.length > 0 && drawn.every((d) => d.length <= 39), JSON.stringify(drawn));
+  assert.ok(drawn[0]!.endsWith('…'));
+});

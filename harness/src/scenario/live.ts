@@ -34,6 +34,12 @@ export class LiveCounter {
   paths(byTarget: ReadonlyArray<{ path: string; url: string }>): void {
     for (const t of byTarget) {
       this.pathOf.set(t.url, t.path);
+      // records name the URL as undici normalised it (`:80` dropped): both spellings map to the path
+      try {
+        this.pathOf.set(new URL(t.url).href, t.path);
+      } catch {
+        // not a URL: the name as given is the only spelling
+      }
       if (!this.counts.has(t.path)) this.counts.set(t.path, { sent: 0, lost: 0 });
     }
   }
@@ -89,7 +95,10 @@ export class LiveCounter {
   }
 
   private draw(): void {
-    this.sink.write(`\r\x1b[2K${this.status()}`);
+    // one row: a line wider than the terminal wraps, and \r then redraws only its last row
+    const width = (this.sink as { columns?: number }).columns ?? 160;
+    const s = this.status();
+    this.sink.write(`\r\x1b[2K${s.length > width - 1 ? `${s.slice(0, width - 2)}…` : s}`);
     this.shown = true;
   }
 
