@@ -79,3 +79,30 @@ test('SIGTERM mid-run (the pod deleted): the stream ends with a partial count th
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a log follow broken mid-run and followed again from the start loses no record and counts none twice', async () => {
+  const echo = await startEcho({ pod: 'echo-resume', log: () => {} });
+  const dir = mkdtempSync(join(tmpdir(), 'lossless-resume-'));
+  try {
+    // the real loader's stream, as the pod log holds it
+    const child = spawn(BIN, ['load', `http://127.0.0.1:${echo.port}/`, '--qps', '200', '--requests', '300', '--seq-base', String(IN_CLUSTER_SEQ_BASE), '--stream', '--quiet', '--out', join(dir, 'o')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
+    assert.equal(await new Promise<number | null>((resolve) => child.on('close', resolve)), 0);
+    const records: RequestRecord[] = [];
+    const stream = new LoaderStream(createRunTimer(), (r) => records.push(r));
+    const cut = Math.floor(lines.length * 0.4);
+    for (const l of lines.slice(0, cut)) stream.line(l); // the first follow breaks here
+    assert.equal(stream.ended, false);
+    for (const l of lines) stream.line(l); // the second follow reads the log from its start
+    const res = stream.result();
+    assert.equal(res.complete, true, JSON.stringify(res));
+    assert.equal(res.received, 300);
+    assert.equal(res.reported, 300);
+    assert.equal(res.replayed, cut - 1, 'every record line before the cut came twice (the header line is not a record)');
+    assert.equal(new Set(records.map((r) => r.seq)).size, 300);
+  } finally {
+    await echo.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

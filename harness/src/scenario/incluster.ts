@@ -95,6 +95,10 @@ export interface LoaderResult {
   complete: boolean;
   partial: boolean;
   malformed: number;
+  /** Lines received again after the log was followed anew, skipped by seq. */
+  replayed: number;
+  /** How often the log follow broke and was followed again from its start. */
+  resumed?: number;
 }
 
 /**
@@ -104,6 +108,9 @@ export interface LoaderResult {
 export class LoaderStream {
   private shiftNs: number | undefined;
   private received = 0;
+  /** seqs already handed on: a log followed again from its start replays them (resume after a broken follow) */
+  private readonly seen = new Set<number>();
+  private replayed = 0;
   private malformed = 0;
   private end: StreamEnd | undefined;
 
@@ -115,6 +122,14 @@ export class LoaderStream {
 
   get opened(): boolean {
     return this.shiftNs !== undefined;
+  }
+
+  get ended(): boolean {
+    return this.end !== undefined;
+  }
+
+  get count(): number {
+    return this.received;
   }
 
   line(text: string): void {
@@ -137,6 +152,11 @@ export class LoaderStream {
     if (this.shiftNs === undefined) return;
     try {
       const r = parseStreamedRecord(o);
+      if (this.seen.has(r.seq)) {
+        this.replayed++;
+        return;
+      }
+      this.seen.add(r.seq);
       r.scheduledAt += this.shiftNs;
       r.sentAt += this.shiftNs;
       r.endAt += this.shiftNs;
@@ -154,6 +174,7 @@ export class LoaderStream {
       complete: this.end !== undefined && this.end.records === this.received && this.malformed === 0,
       partial: this.end?.partial ?? true,
       malformed: this.malformed,
+      replayed: this.replayed,
     };
     if (this.end) result.reported = this.end.records;
     return result;
@@ -161,9 +182,17 @@ export class LoaderStream {
 }
 
 /** Runs the loader pod and reads its stream through the pod's log. */
+/**
+ * Runs the loader pod and reads its stream through the pod's log. The log follow is an HTTP stream through
+ * the API server and can break mid-run (API server restart, network); the records are then not lost: the
+ * log is followed again from its start (the kubelet keeps the container log, 10 MiB by default: ~30,000
+ * records) and the records already received are skipped by seq, until the stream's end line arrives.
+ */
 export class InClusterLoader {
   private follow: LogFollow | undefined;
   private readonly stream: LoaderStream;
+  private closing = false;
+  private resumed = 0;
 
   constructor(
     private readonly k: Kube,
@@ -171,7 +200,7 @@ export class InClusterLoader {
     private readonly spec: LoaderSpec,
     clock: RunClock,
     onRecord: (r: RequestRecord) => void,
-    log: (line: string) => void,
+    private readonly log: (line: string) => void,
   ) {
     this.stream = new LoaderStream(clock, onRecord, log);
   }
@@ -187,19 +216,39 @@ export class InClusterLoader {
       return phase === 'Running';
     }, signal);
     if (!running) throw new Error(`the in-cluster loader pod did not start in ${Math.round(timeoutMs / 1000)} s (image ${this.spec.image} loaded into the nodes?)`);
-    this.follow = await followPodLog(this.kc, namespace, LOADER_NAME, 'loader', (line) => this.stream.line(line));
+    await this.followLog();
     const opened = await poll(timeoutMs, 100, async () => this.stream.opened, signal);
     if (!opened) throw new Error('the in-cluster loader started but printed no stream header');
+  }
+
+  /** Follows the log from its start; when the follow breaks before the end line, follows it again (bounded). */
+  private async followLog(): Promise<void> {
+    const f = await followPodLog(this.kc, this.spec.namespace, LOADER_NAME, 'loader', (line) => this.stream.line(line));
+    this.follow = f;
+    void f.done.then(() => {
+      if (this.closing || this.stream.ended || this.follow !== f || this.resumed >= 30) return;
+      this.resumed++;
+      this.log(`in-cluster loader: its log stream broke after ${this.stream.count} records; following it again from the start (records already received are skipped by seq)`);
+      setTimeout(() => {
+        if (this.closing || this.stream.ended) return;
+        this.followLog().catch((err: unknown) => this.log(`in-cluster loader: cannot follow its log again: ${(err as Error).message}`));
+      }, 500).unref();
+    });
+  }
+
+  /** Breaks the current log follow, as a lost API server connection would (the lab test's fault). */
+  breakFollow(): void {
+    this.follow?.stop();
   }
 
   /** Deletes the pod (SIGTERM: the loader drains and prints its count) and waits for the stream to end. */
   async stop(): Promise<LoaderResult> {
     const grace = Math.ceil(this.spec.timeoutMs / 1000) + 15;
     await this.k.core.deleteNamespacedPod({ name: LOADER_NAME, namespace: this.spec.namespace, gracePeriodSeconds: grace }).catch(() => undefined);
-    if (this.follow) {
-      await Promise.race([this.follow.done, new Promise((r) => setTimeout(r, (grace + 10) * 1000))]);
-      this.follow.stop();
-    }
-    return this.stream.result();
+    // the end line, through whichever follow is current (a broken one is followed again meanwhile)
+    await poll((grace + 10) * 1000, 100, async () => this.stream.ended).catch(() => false);
+    this.closing = true;
+    this.follow?.stop();
+    return { ...this.stream.result(), resumed: this.resumed };
   }
 }
