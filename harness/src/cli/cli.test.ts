@@ -6,26 +6,17 @@ import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { main } from './main.ts';
+
 import type { Summary } from '../load/summary.ts';
 import { hangServer, httpServer } from '../../test/servers.ts';
 import { CSV_COLUMNS } from './decode.ts';
+import { runCli } from '../../test/cli.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/lossless', import.meta.url));
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
+const run = runCli;
 
 test('bad input: exit 2, a message naming the option, the value and what is allowed, nothing written', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lossless-cli-'));

@@ -6,23 +6,14 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { hangServer, httpServer } from '../../test/servers.ts';
 import { EXIT_INTERNAL } from '../errors.ts';
 import { LedgerWriter } from '../ledger/writer.ts';
 import type { Summary } from '../load/summary.ts';
-import { COMMANDS, main } from './main.ts';
+import { COMMANDS } from './main.ts';
+import { runCli } from '../../test/cli.ts';
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { stdout, stderr });
-  return { code, out, err };
-}
+const run = runCli;
 
 const root = mkdtempSync(join(tmpdir(), 'lossless-robust-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
