@@ -44,3 +44,16 @@ test('over one session the round trip is a pipe\'s: the same clock measures ~0 w
   assert.equal(c.offsetMs, null);
   dead.close();
 });
+
+test('a session whose child closed its stdin fails the read with EPIPE instead of crashing the process', async () => {
+  // the child stays alive (exitCode null) but nobody reads the pipe: the write fails asynchronously with EPIPE
+  const s = lineSession('sh', ['-c', 'exec 0<&-; sleep 5']);
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const c = await measureNodeClock('closed', s.read);
+    assert.equal(c.offsetMs, null);
+    assert.equal(c.error, 'EPIPE');
+  } finally {
+    s.close();
+  }
+});

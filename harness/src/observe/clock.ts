@@ -47,6 +47,8 @@ export function lineSession(cmd: string, args: string[]): { read: NodeClockReade
   };
   createInterface({ input: child.stdout }).on('line', (l) => waiting.shift()?.resolve(l));
   child.on('error', fail);
+  // a write to a child that already died fails with EPIPE on stdin: without a listener that is an uncaught error
+  child.stdin.on('error', (e: NodeJS.ErrnoException) => fail(Object.assign(new Error(`${cmd} stdin: ${e.code ?? 'error'}`), { code: e.code ?? 'stdin' })));
   child.on('exit', (code) => fail(Object.assign(new Error(`${cmd} exited ${code}`), { code: code ?? 'signal' })));
   const read: NodeClockReader = () =>
     new Promise((resolve, reject) => {
