@@ -7,10 +7,14 @@
 // - spin: setImmediate while a tick is due within 1.5 ms (the engine before issue 11): precise, but it
 //   takes a whole core at any rate; kept to compare.
 // Whatever the timing, a tick is never sent before it is due, and its lag is recorded.
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { PacerConfig, Pacer } from './pacer.ts';
 import { BASE_OFFSET, GO, NEXT, PENDING, SHARED_BYTES, STOP, type AlarmData } from './alarmslots.ts';
+
+/** How long a precise alarm's thread may take to start (a busy box) before timers take over. */
+const START_LIMIT_MS = 10_000;
+/** How long close() waits for the thread to end by itself before it is terminated. */
+const STOP_LIMIT_MS = 2_000;
 
 export const TIMINGS = ['precise', 'timer', 'spin'] as const;
 export type Timing = (typeof TIMINGS)[number];
@@ -99,20 +103,48 @@ async function preciseAlarm(o: AlarmOptions): Promise<Alarm> {
   // execArgv []: the thread is erasable TypeScript that Node strips itself; loading tsx there costs
   // start-up time and memory for nothing
   const worker = new Worker(o.threadUrl ?? new URL('./alarmthread.ts', import.meta.url), { workerData: data, execArgv: [] });
-  await new Promise<void>((resolve, reject) => {
-    const onError = (e: Error) => reject(e);
-    worker.once('error', onError);
-    worker.once('exit', (code) => reject(new Error(`exited ${code} before it was ready`)));
-    worker.once('message', () => {
-      worker.off('error', onError);
-      worker.removeAllListeners('exit');
-      resolve();
-    });
-  });
+  // Every listener is attached here, at once: a thread that posts 'ready' and dies before the loop has
+  // read the message emits both events in one go (Node drains the port, then emits 'exit'), and a
+  // listener attached after an await would miss the exit and leave the loop waiting for ever.
+  let ready = false;
   let closed = false;
+  let exitedNow = false;
   // If the thread dies mid-run, timers take over: the run must never wait for a wake-up that cannot come.
   let backup: (Alarm & { stop(): void }) | undefined;
   let lastTick = 0;
+  let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  const readyOrNot = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  const exited = new Promise<void>((r) => worker.once('exit', () => {
+    exitedNow = true;
+    r();
+  }));
+  const takeOver = (why: string) => {
+    if (closed || backup) return;
+    backup = timerAlarm(o, 'timer', `precise alarm thread ${why}; timers took over`);
+    // now, on the run's clock: the tick the loop waits for may be due already
+    backup.arm(lastTick, Number(process.hrtime.bigint() - new BigInt64Array(shared, BASE_OFFSET, 1)[0]!));
+  };
+  worker.on('error', (e) => (ready ? takeOver(`failed: ${e.message}`) : settle?.reject(e)));
+  worker.on('exit', (code) => (ready ? takeOver(`exited ${code}`) : settle?.reject(new Error(`exited ${code} before it was ready`))));
+  worker.on('message', () => {
+    if (!ready) {
+      ready = true;
+      return settle?.resolve();
+    }
+    Atomics.store(ctl, PENDING, 0);
+    if (!closed) o.wake();
+  });
+  // a thread that never comes up must not hold the run: timers take over (createAlarm)
+  const late = setTimeout(() => settle?.reject(new Error(`not ready within ${START_LIMIT_MS} ms`)), START_LIMIT_MS);
+  try {
+    await readyOrNot;
+  } catch (e) {
+    closed = true;
+    await worker.terminate();
+    throw e;
+  } finally {
+    clearTimeout(late);
+  }
   const alarm: Alarm = {
     timing: 'precise',
     get fallback() {
@@ -135,22 +167,13 @@ async function preciseAlarm(o: AlarmOptions): Promise<Alarm> {
       Atomics.store(ctl, GO, 1);
       Atomics.notify(ctl, STOP);
       Atomics.notify(ctl, GO);
-      worker.off('message', onMessage);
-      await exited;
+      if (exitedNow) return;
+      // the thread ends within a futex wake-up; should it not (a starved box), it is ended, never waited on forever
+      let limit: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => (limit = setTimeout(() => r('late'), STOP_LIMIT_MS)));
+      if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+      clearTimeout(limit);
     },
   };
-  const exited = once(worker, 'exit').then(() => undefined);
-  const onMessage = () => {
-    Atomics.store(ctl, PENDING, 0);
-    o.wake();
-  };
-  worker.on('message', onMessage);
-  const takeOver = (why: string) => {
-    if (closed || backup) return;
-    backup = timerAlarm(o, 'timer', `precise alarm thread ${why}; timers took over`);
-    backup.arm(lastTick, 0); // fires at once; the loop re-arms with the real time
-  };
-  worker.on('error', (e) => takeOver(`failed: ${e.message}`));
-  worker.on('exit', (code) => takeOver(`exited ${code}`));
   return alarm;
 }
