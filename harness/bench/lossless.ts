@@ -41,6 +41,8 @@ export interface LosslessRun {
   /** How the sender waits between ticks (--timing) and its --send-slack in ms; the engine's defaults when unset. */
   timing?: string;
   sendSlackMs?: number;
+  /** --http: the HTTP client (wire or undici); the engine's default when unset. */
+  http?: string;
 }
 
 export interface LosslessResult {
@@ -83,6 +85,7 @@ export function losslessArgs(r: LosslessRun): string[] {
   if (r.maxInFlight !== undefined) args.push('--max-in-flight', String(r.maxInFlight));
   if (r.timing !== undefined) args.push('--timing', r.timing);
   if (r.sendSlackMs !== undefined) args.push('--send-slack', `${r.sendSlackMs}ms`);
+  if (r.http !== undefined) args.push('--http', r.http);
   args.push('--out', r.out, '--quiet', '--json');
   return args;
 }

@@ -5,6 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ARRIVALS } from '../schedule/pacer.ts';
 import { TIMINGS } from '../schedule/alarm.ts';
+import { HTTP_CLIENTS } from '../send/sender.ts';
 import { defaultMaxInFlight, runLoad, type LoadConfig } from '../load/run.ts';
 import { formatProgress } from '../load/progress.ts';
 import { formatSummary } from '../load/text.ts';
@@ -39,6 +40,8 @@ const usage = `usage: lossless load <url>... [options]
                           busy-wait, a whole core (default timer up to --qps 1000, precise above)
   --send-slack D          one wake-up sends every tick due within D of the first (default 0.5ms, max 10ms):
                           fewer wake-ups at high rates for up to D of send lag (recorded)
+  --http wire|undici      the HTTP client for http: targets: wire, lossless's own (default: a third of
+                          undici's CPU per request), or undici (https: targets always use undici)
   --out DIR               (default results/<UTC yyyymmdd-hhmmss>-load/)
   --run-id ID             (default the output folder's name)
   --seq-base N            first seq number (default 0); seqs stay unique when two engines share a run
@@ -68,6 +71,7 @@ const OPTIONS = {
   arrivals: { type: 'string' },
   timing: { type: 'string' },
   'send-slack': { type: 'string' },
+  http: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
   'run-id': { type: 'string' },
@@ -141,6 +145,7 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
   const seed = v.seed === undefined ? undefined : parseCount('--seed', v.seed, 0xffffffff);
   const timing = v.timing === undefined ? undefined : parseChoice('--timing', v.timing, TIMINGS);
   const sendSlackUs = v['send-slack'] === undefined ? undefined : Math.round(parseDuration('--send-slack', v['send-slack'], 10) * 1000);
+  const http = v.http === undefined ? undefined : parseChoice('--http', v.http, HTTP_CLIENTS);
   const stamp = `${utcStamp(now)}-load`;
   if (v.out !== undefined && v.out.trim() === '') throw new UsageError(`--out '': empty; give a folder path (default results/<UTC stamp>-load/)`);
   const outDir = v.out === undefined ? join(REPO_ROOT, 'results', stamp) : isAbsolute(v.out) ? v.out : resolve(v.out);
@@ -154,6 +159,7 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
       ...(durationMs !== undefined ? { durationMs } : {}), ...(requests !== undefined ? { requests } : {}),
       ...(body ? { body } : {}), ...(seed !== undefined ? { seed } : {}), ...(seqBase !== undefined ? { seqBase } : {}),
       ...(timing !== undefined ? { timing } : {}), ...(sendSlackUs !== undefined ? { sendSlackUs } : {}),
+      ...(http !== undefined ? { http } : {}),
     },
     outDir, quiet: v.quiet ?? false, json: v.json ?? false, stream: v.stream ?? false, help: false,
     ...budgetPart(v),

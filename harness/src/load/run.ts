@@ -86,7 +86,7 @@ export function loadConfigForSummary(c: LoadConfig): Record<string, unknown> {
     keepalive: c.keepalive, timeoutMs: c.timeoutMs, method: c.method, headers: c.headers.map(([k, v]) => `${k}: ${v}`),
     targetHeaders: c.targetHeaders?.map((hs) => hs.map(([k, v]) => `${k}: ${v}`)) ?? null,
     bodyBytes: c.body?.length ?? 0, maxInFlight: c.maxInFlight, arrivals: c.arrivals, seed: c.seed ?? null, timing: c.timing ?? defaultTiming(c.qps),
-    sendSlackUs: c.sendSlackUs ?? DEFAULT_SLACK_US,
+    sendSlackUs: c.sendSlackUs ?? DEFAULT_SLACK_US, http: c.http ?? 'wire',
   };
 }
 
@@ -147,7 +147,7 @@ export async function drive(cfg: LoadConfig, session: LoadSession, clock: RunTim
   const sender = new Sender({
     targets: cfg.targets, runId: cfg.runId, connections: cfg.connections, keepalive: cfg.keepalive, timeoutMs: cfg.timeoutMs,
     method: cfg.method, headers: cfg.headers, now: clock.now, onRecord, ...(cfg.body ? { body: cfg.body } : {}),
-    ...(cfg.targetHeaders ? { targetHeaders: cfg.targetHeaders } : {}),
+    ...(cfg.targetHeaders ? { targetHeaders: cfg.targetHeaders } : {}), ...(cfg.http ? { http: cfg.http } : {}),
   });
   const pacerConfig: PacerConfig = {
     rate: cfg.qps,

@@ -5,6 +5,11 @@ import { Pool, type Dispatcher } from 'undici';
 import type { Outcome, Phase, RequestRecord } from '../record.ts';
 import { AttemptAbort, CANCEL_CODE, TIMEOUT_CODE, classifyError, classifyStatus, errorCodeOf } from './classify.ts';
 import { arm, ensureTap, type Tapped } from './tap.ts';
+import { WirePool, wireCanSend, type WireController, type WireHandler } from './wire.ts';
+
+/** Which HTTP client carries the requests: wire (send/wire.ts, plain http only) or undici. */
+export const HTTP_CLIENTS = ['wire', 'undici'] as const;
+export type HttpClient = (typeof HTTP_CLIENTS)[number];
 
 export interface SenderConfig {
   targets: string[];
@@ -20,6 +25,8 @@ export interface SenderConfig {
   body?: Buffer;
   /** ns since the run's origin */
   now: () => number;
+  /** Default wire for http targets; https targets always go through undici. */
+  http?: HttpClient;
   onRecord: (r: RequestRecord) => void;
 }
 
@@ -27,7 +34,9 @@ interface Target {
   name: string;
   origin: string;
   path: string;
-  pool: Pool;
+  /** one of the two: undici's pool, or the wire client's */
+  pool: Pool | undefined;
+  wire: WirePool | undefined;
   inFlight: number;
   /** x-lossless-seq (value filled per attempt), x-lossless-run, the common and the per-target headers, flattened once */
   headerTemplate: string[];
@@ -44,7 +53,7 @@ const CANCEL_ABORT = new AttemptAbort(CANCEL_CODE);
 
 const POD_HEADER = 'x-lossless-pod';
 
-class Attempt implements Tapped, Dispatcher.DispatchHandler {
+class Attempt implements Tapped, Dispatcher.DispatchHandler, WireHandler {
   readonly origin: string;
   readonly path: string;
   phase: Phase = 'connect';
@@ -56,7 +65,7 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
   bytesReceived = 0;
   status: number | undefined;
   servedBy: string | undefined;
-  controller: Dispatcher.DispatchController | undefined;
+  controller: WireController | undefined;
   timer: NodeJS.Timeout | undefined;
   dispatched = false;
   writtenAt: number | undefined;
@@ -80,7 +89,7 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
     this.phase = 'write';
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: WireController): void {
     if (this.done) {
       // Ended while undici held it: never put it on the wire. (Rare: attempts wait in our own
       // queue while the pool is busy, because this abort costs undici the socket.)
@@ -88,7 +97,7 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
       return;
     }
     this.controller = controller;
-    arm(this);
+    if (!this.target.wire) arm(this); // the wire client names the socket itself (onSocket)
   }
 
   onRequestSent(): void {
@@ -96,15 +105,19 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
     this.writtenAt = this.sender.now(); // how long the peer held it before a close says race or cut (classify.ts)
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(_c: WireController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     this.phase = 'body';
     this.status = statusCode;
     const pod = headers[POD_HEADER];
     if (pod !== undefined) this.servedBy = Array.isArray(pod) ? pod[0] : pod;
   }
 
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(_c: WireController, chunk: Buffer): void {
     this.bytesReceived += chunk.length;
+  }
+
+  onBodyBytes(n: number): void {
+    this.bytesReceived += n;
   }
 
   onResponseEnd(): void {
@@ -113,7 +126,7 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler {
     this.sender.finish(this, classifyStatus(status), undefined);
   }
 
-  onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
+  onResponseError(_c: WireController | undefined, err: Error): void {
     if (this.done) return;
     const code = errorCodeOf(err);
     // A refused or unreachable connect carries the address it tried; keep it as the remote address.
@@ -150,17 +163,26 @@ export class Sender {
       const u = new URL(t);
       const headerTemplate = ['x-lossless-seq', '', 'x-lossless-run', cfg.runId];
       for (const [k, v] of [...cfg.headers, ...(cfg.targetHeaders?.[i] ?? [])]) headerTemplate.push(k, v);
+      const path = (u.pathname || '/') + u.search;
+      // A TCP connect that has not completed within half the timeout is a connect-timeout (undici's
+      // code, for the attempt and those queued behind it); the whole-request deadline would otherwise
+      // always fire first and hide the class.
+      const connectTimeoutMs = Math.max(1, Math.floor(cfg.timeoutMs / 2));
+      const wire = (cfg.http ?? 'wire') === 'wire' && wireCanSend(u, headerTemplate);
       return {
         name: t,
         origin: u.origin,
-        path: (u.pathname || '/') + u.search,
-        pool: new Pool(u.origin, {
+        path,
+        wire: wire
+          ? new WirePool({
+              origin: u.origin, connections: cfg.connections, keepalive: cfg.keepalive, connectTimeoutMs, method: cfg.method, path,
+              headers: headerTemplate.slice(2), body: cfg.body ?? null,
+            })
+          : undefined,
+        pool: wire ? undefined : new Pool(u.origin, {
           connections: cfg.connections,
           pipelining: 1,
-          // A TCP connect that has not completed within half the timeout is a connect-timeout
-          // (undici's code, for the attempt and those queued behind it); the whole-request deadline
-          // would otherwise always fire first and hide the class.
-          connect: { timeout: Math.max(1, Math.floor(cfg.timeoutMs / 2)) },
+          connect: { timeout: connectTimeoutMs },
           // Our deadline per attempt covers head and body: undici's idle timers stay off.
           headersTimeout: 0,
           bodyTimeout: 0,
@@ -211,12 +233,18 @@ export class Sender {
   }
 
   private dispatch(target: Target, a: Attempt): void {
+    if (target.wire) {
+      a.dispatched = true;
+      target.active++;
+      target.wire.dispatch(a);
+      return;
+    }
     const headers = target.headerTemplate.slice();
     headers[1] = String(a.seq);
     a.dispatched = true;
     target.active++;
     try {
-      target.pool.dispatch({ method: this.method, path: target.path, headers, body: this.body, reset: this.reset, headersTimeout: 0, bodyTimeout: 0 }, a);
+      target.pool!.dispatch({ method: this.method, path: target.path, headers, body: this.body, reset: this.reset, headersTimeout: 0, bodyTimeout: 0 }, a);
     } catch (err) {
       // dispatch throws only on invalid options; still one record, never a crash mid-run
       a.onResponseError(undefined, err as Error);
@@ -272,6 +300,6 @@ export class Sender {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.targets.map((t) => t.pool.destroy().catch(() => undefined)));
+    await Promise.all(this.targets.map((t) => (t.wire ? t.wire.destroy() : t.pool!.destroy().catch(() => undefined))));
   }
 }
