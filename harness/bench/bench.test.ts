@@ -41,6 +41,9 @@ test('options: defaults, --quick, and bad input naming the option', () => {
   assert.deepEqual(parseOptions([]).timings, ['default']);
   assert.deepEqual(parseOptions(['--timings', 'default,spin']).timings, ['default', 'spin']);
   assert.throws(() => parseOptions(['--timings', 'precise,busy']), /--timings "busy": expected a comma list of default, precise, timer, spin/);
+  assert.deepEqual(parseOptions([]).https, ['default']);
+  assert.deepEqual(parseOptions(['--http', 'default,undici']).https, ['default', 'undici']);
+  assert.throws(() => parseOptions(['--http', 'curl']), /--http "curl": expected a comma list of default, wire, undici/);
 });
 
 test('table: numbers right-aligned, text left-aligned', () => {

@@ -1,6 +1,7 @@
 // argv of `npm run bench -- ...`. Bad input exits 2 with the option, the value and what is allowed.
 import { parseArgs } from 'node:util';
 import { TIMINGS } from '../src/schedule/alarm.ts';
+import { HTTP_CLIENTS } from '../src/send/sender.ts';
 
 export const SECTIONS = ['rate', 'throughput', 'ledger', 'errors'] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -20,17 +21,22 @@ export interface BenchOptions {
   connections: number;
   /** The engine's --timing values to run in the rate section, each its own row; 'default' passes none (default: default). */
   timings: string[];
+  /** The engine's --http values, each its own set of rows in the rate and throughput sections; 'default' passes none (default: default). */
+  https: string[];
   out?: string;
 }
 
 export class UsageError extends Error {}
 
 export const USAGE = `usage: npm run bench -- [--quick | --long] [--only rate,throughput,ledger,errors] [--rates 1000,5000,10000]
-  [--seconds N (per rate run)] [--connections N (default 32)] [--timings default,precise,timer,spin] [--out DIR]
+  [--seconds N (per rate run)] [--connections N (default 32)] [--timings default,precise,timer,spin]
+  [--http default,wire,undici] [--out DIR]
   --quick  short runs (5 s per rate, 5 s throughput, 15 s ledger, 3000 error requests): a smoke run, not the figures
   --long   the ledger/memory run lasts 10 minutes at 5k QPS instead of 60 s extrapolated
   --timings  the engine's --timing values for the rate section, one row each ('default' gives none: the engine
-           picks by rate; spin is the engine before issue 11). Default: default`;
+           picks by rate; spin is the engine before issue 11). Default: default
+  --http   the engine's HTTP clients to run (rate and throughput sections), each its own rows ('default' gives none:
+           wire; undici is the engine before its own client). Default: default`;
 
 function positiveInt(name: string, v: string, max: number): number {
   const n = Number(v);
@@ -53,6 +59,7 @@ export function parseOptions(argv: string[]): BenchOptions {
         seconds: { type: 'string' },
         connections: { type: 'string' },
         timings: { type: 'string' },
+        http: { type: 'string' },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -76,6 +83,10 @@ export function parseOptions(argv: string[]): BenchOptions {
   for (const t of timings) {
     if (t !== 'default' && !(TIMINGS as readonly string[]).includes(t)) throw new UsageError(`--timings ${JSON.stringify(t)}: expected a comma list of default, ${TIMINGS.join(', ')}`);
   }
+  const https = v.http === undefined ? ['default'] : v.http.split(',').map((t) => t.trim());
+  for (const h of https) {
+    if (h !== 'default' && !(HTTP_CLIENTS as readonly string[]).includes(h)) throw new UsageError(`--http ${JSON.stringify(h)}: expected a comma list of default, ${HTTP_CLIENTS.join(', ')}`);
+  }
   const quick = Boolean(v.quick);
   const opts: BenchOptions = {
     quick,
@@ -89,6 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     errorRequests: quick ? 3000 : 10000,
     connections: v.connections === undefined ? 32 : positiveInt('connections', v.connections, 4096),
     timings,
+    https,
   };
   if (v.out !== undefined) opts.out = v.out;
   return opts;

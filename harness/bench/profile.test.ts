@@ -51,3 +51,20 @@ test('with a start marker, samples before the first one under that file are left
   const until = hotFunctions(prof, dir, 50, { until: 'run.mjs#runPhase' }).map((h) => h.name);
   assert.ok(until.includes('warmUp') && !until.includes('runPhase'), `runPhase cut: ${until.join(',')}`);
 });
+
+test('a process with a worker thread writes a profile per thread: the main thread\'s is read', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'bench-prof-'));
+  const script = join(dir, 'threads.mjs');
+  // the worker outlives the main thread's work, so its profile is written last (the newest file)
+  await writeFile(
+    script,
+    `import { Worker } from 'node:worker_threads';
+     function mainBurn(){let x=0;for(let i=0;i<3e6;i++)x+=Math.sqrt(i);return x}
+     const w = new Worker('function workerBurn(){let x=0;for(let i=0;i<3e6;i++)x+=Math.sqrt(i);return x} const end=Date.now()+400;while(Date.now()<end)workerBurn()', { eval: true });
+     const end=Date.now()+200;while(Date.now()<end)mainBurn();
+     w.on('exit', () => undefined);`,
+  );
+  execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, script]);
+  const names = hotFunctions(await readProfileDir(dir), dir, 10).map((h) => h.name);
+  assert.ok(names.includes('mainBurn') && !names.includes('workerBurn'), names.join(', '));
+});

@@ -110,9 +110,15 @@ export function hotFunctions(profile: unknown, root: string, top = 15, window: P
     }));
 }
 
-/** Loads the single .cpuprofile node wrote into dir (the newest when there are several). */
+/**
+ * Loads the main thread's .cpuprofile node wrote into dir (the newest when there are several). Node
+ * names them CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile; a worker thread (the precise alarm's)
+ * writes its own, with a thread id other than 0.
+ */
 export async function readProfileDir(dir: string): Promise<unknown> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const all = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const main = all.filter((f) => f.split('.').at(-3) === '0');
+  const files = main.length > 0 ? main : all;
   const last = files.at(-1);
   if (!last) throw new Error(`no .cpuprofile in ${dir}`);
   return JSON.parse(await readFile(join(dir, last), 'utf8')) as unknown;

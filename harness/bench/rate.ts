@@ -11,6 +11,8 @@ export interface RateRow {
   tool: 'lossless' | PeerName;
   /** lossless's --timing for this row */
   timing?: string;
+  /** lossless's --http for this row */
+  http?: string;
   achieved: number;
   pctOfTarget: number;
   sendLagP50Ms?: number;
@@ -35,7 +37,7 @@ export interface RateSection {
 }
 
 const HOW: Record<RateRow['tool'], string> = {
-  lossless: 'open loop; achieved = sends / span of actual send times in the ledger. --timing: precise, a thread wakes the loop per batch of ticks due within 0.5 ms; timer, setTimeout, per-millisecond batches; spin, setImmediate busy-wait (the engine before issue 11); no suffix = the default (timer up to 1000/s, precise above)',
+  lossless: 'open loop; achieved = sends / span of actual send times in the ledger. --timing: precise, a thread wakes the loop per batch of ticks due within 0.5 ms; timer, setTimeout, per-millisecond batches; spin, setImmediate busy-wait (the engine before issue 11); no suffix = the default (timer up to 1000/s, precise above). --http: wire, its own HTTP/1.1 client (the default); undici, the client before it',
   fortio: 'closed loop per thread (-c threads each pace qps/c; a slow reply delays its thread); ActualQPS (its -c warm-up requests uncounted)',
   vegeta: 'open loop; rate from its own timestamps (taken when a worker picks a tick up: late sends hidden)',
   autocannon: '--overallRate: per-connection limit reset every second (bursts at second boundaries); responses / duration',
@@ -45,9 +47,9 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
   const seconds = ctx.opts.rateSeconds;
   const rows: RateRow[] = [];
   for (const rate of ctx.opts.rates) {
-    for (const timing of ctx.opts.timings) {
-    await withEcho(ctx, `rate ${rate}/s lossless --timing ${timing} ${seconds}s`, {}, async (echo) => {
-      const out = join(await runDir(ctx, `rate-${rate}`), `lossless-${timing}`);
+    for (const http of ctx.opts.https) for (const timing of ctx.opts.timings) {
+    await withEcho(ctx, `rate ${rate}/s lossless --timing ${timing} --http ${http} ${seconds}s`, {}, async (echo) => {
+      const out = join(await runDir(ctx, `rate-${rate}`), `lossless-${timing}${http === 'default' ? '' : `-${http}`}`);
       try {
         const r = await runLossless(ctx.root, ctx.node, {
           url: echo.url,
@@ -57,6 +59,7 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
           keepalive: true,
           out,
           ...(timing === 'default' ? {} : { timing }),
+          ...(http === 'default' ? {} : { http }),
         });
         const s = await ledgerStats(ctx.root, ctx.node, join(out, 'ledger.bin'));
         const { failedSeqs5xx: _, ...ledger } = s;
@@ -64,6 +67,7 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
           target: rate,
           tool: 'lossless',
           timing,
+          http,
           achieved: s.sendRate,
           pctOfTarget: (s.sendRate / rate) * 100,
           sendLagP50Ms: s.lagP50Ms,
@@ -78,7 +82,7 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
         row.summaryLagP99Ms = r.summary.totals.sendLagMs.p99;
         rows.push(row);
       } catch (e) {
-        rows.push({ ...failed(rate, 'lossless', e), timing });
+        rows.push({ ...failed(rate, 'lossless', e), timing, http });
       }
     });
     }
@@ -112,8 +116,8 @@ export async function rateSection(ctx: BenchContext): Promise<RateSection> {
     }
   }
   const goals = ctx.opts.rates.map((rate) => {
-    // the goals are the engine's default timing (the first asked for)
-    const l = rows.find((r) => r.tool === 'lossless' && r.timing === ctx.opts.timings[0] && r.target === rate && !r.error);
+    // the goals are the engine's default timing and client (the first asked for)
+    const l = rows.find((r) => r.tool === 'lossless' && r.timing === ctx.opts.timings[0] && r.http === ctx.opts.https[0] && r.target === rate && !r.error);
     const g: RateSection['goals'][number] = { rate, withinHalfPercent: !!l && Math.abs(l.pctOfTarget - 100) <= 0.5 };
     if (rate === 5000) g.lagP99Under1ms = !!l && (l.sendLagP99Ms ?? Infinity) < 1;
     return g;
@@ -126,7 +130,10 @@ function failed(rate: number, tool: RateRow['tool'], e: unknown): RateRow {
 }
 
 export function formatRate(s: RateSection): string {
-  const name = (r: RateRow) => (r.timing && r.timing !== 'default' ? `${r.tool} (${r.timing})` : r.tool);
+  const name = (r: RateRow) => {
+    const how = [r.timing, r.http].filter((x) => x !== undefined && x !== 'default');
+    return how.length > 0 ? `${r.tool} (${how.join(', ')})` : r.tool;
+  };
   const rows: Cell[][] = s.rows.map((r) => [
     r.target,
     name(r),

@@ -3,7 +3,7 @@
 // rates around the fastest peer's, with an in-flight bound, so what it cannot send becomes `dropped`
 // records; its ceiling is the best completed rate. Far above saturation it does worse (every dropped
 // tick is still a record to write), hence the ladder rather than one very high rate.
-// When lossless falls below autocannon, its best rung is repeated under `node --cpu-prof`.
+// Its best rung is repeated under `node --cpu-prof`: the engine's profile, every run.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runDir, withEcho, type BenchContext } from './context.ts';
@@ -72,9 +72,10 @@ export async function throughputSection(ctx: BenchContext): Promise<ThroughputSe
   const rungs = LADDER.map((f) => Math.ceil((best * f) / 500) * 500);
   const section: ThroughputSection = { seconds, connections: c, rows, losslessTargetQps: rungs };
 
-  const runEngine = async (target: number, cpuProfDir?: string) =>
-    withEcho(ctx, `throughput lossless ${target}/s ${seconds}s${cpuProfDir ? ' (--cpu-prof)' : ''}`, {}, async (echo) => {
-      const out = join(await runDir(ctx, 'throughput'), `lossless-${target}${cpuProfDir ? '-profiled' : ''}`);
+  const runEngine = async (target: number, http: string, cpuProfDir?: string) =>
+    withEcho(ctx, `throughput lossless ${target}/s --http ${http} ${seconds}s${cpuProfDir ? ' (--cpu-prof)' : ''}`, {}, async (echo) => {
+      const suffix = http === 'default' ? '' : ` --http ${http}`;
+      const out = join(await runDir(ctx, 'throughput'), `lossless-${target}${http === 'default' ? '' : `-${http}`}${cpuProfDir ? '-profiled' : ''}`);
       const r = await runLossless(ctx.root, ctx.node, {
         url: echo.url,
         qps: target,
@@ -85,11 +86,12 @@ export async function throughputSection(ctx: BenchContext): Promise<ThroughputSe
         maxInFlight: c * 2,
         out,
         ...(cpuProfDir ? { cpuProfDir } : {}),
+        ...(http === 'default' ? {} : { http }),
       });
       const s = await ledgerStats(ctx.root, ctx.node, join(out, 'ledger.bin'));
       const completed = s.sent;
       const row: ThroughputRow = {
-        tool: `lossless @${target}/s${cpuProfDir ? ' (profiled)' : ''}`,
+        tool: `lossless${suffix} @${target}/s${cpuProfDir ? ' (profiled)' : ''}`,
         target,
         rps: s.completionRate,
         total: completed,
@@ -101,34 +103,36 @@ export async function throughputSection(ctx: BenchContext): Promise<ThroughputSe
       return row;
     });
 
+  // the goal and the profile are the first --http asked for (the engine's default unless told)
   let lossless: ThroughputRow | undefined;
-  for (const target of rungs) {
-    let row: ThroughputRow;
-    try {
-      row = await runEngine(target);
-    } catch (e) {
-      row = { tool: `lossless @${target}/s`, target, rps: NaN, total: 0, notOk: 0, command: '', error: (e as Error).message.slice(0, 300) };
+  for (const [i, http] of ctx.opts.https.entries()) {
+    for (const target of rungs) {
+      let row: ThroughputRow;
+      try {
+        row = await runEngine(target, http);
+      } catch (e) {
+        row = { tool: `lossless${http === 'default' ? '' : ` --http ${http}`} @${target}/s`, target, rps: NaN, total: 0, notOk: 0, command: '', error: (e as Error).message.slice(0, 300) };
+      }
+      rows.push(row);
+      if (i === 0 && Number.isFinite(row.rps) && (!lossless || row.rps > lossless.rps)) lossless = row;
     }
-    rows.push(row);
-    if (Number.isFinite(row.rps) && (!lossless || row.rps > lossless.rps)) lossless = row;
   }
   if (lossless) section.losslessBest = { rps: lossless.rps, target: lossless.target ?? 0 };
-  if (ac !== undefined && lossless) {
-    section.goalMet = lossless.rps >= ac;
-    if (!section.goalMet) {
-      const profDir = join(ctx.dir, 'throughput', 'cpu-prof');
-      await mkdir(profDir, { recursive: true });
-      try {
-        const prow = await runEngine(lossless.target ?? rungs[0]!, profDir);
-        rows.push(prow);
-        const prof = await readProfileDir(profDir);
-        // from the first sample inside the sender: start-up (module loading, tsx) is left out
-        // ... until the first sample in the report built after the run
-        const window = { from: 'harness/src/send/sender.ts#send', until: 'harness/src/report/' };
-        section.profile = { hot: hotFunctions(prof, ctx.root, 15, window), areas: byArea(prof, ctx.root, window), file: profDir, rps: prow.rps };
-      } catch (e) {
-        ctx.log(`cpu profile failed: ${(e as Error).message}`);
-      }
+  if (ac !== undefined && lossless) section.goalMet = lossless.rps >= ac;
+  if (lossless) {
+    // the engine's profile at its best rung, every run (issue 11 asks for the final engine's)
+    const profDir = join(ctx.dir, 'throughput', 'cpu-prof');
+    await mkdir(profDir, { recursive: true });
+    try {
+      const prow = await runEngine(lossless.target ?? rungs[0]!, ctx.opts.https[0]!, profDir);
+      rows.push(prow);
+      const prof = await readProfileDir(profDir);
+      // from the first sample inside the sender: start-up (module loading, tsx) is left out
+      // ... until the first sample in the report built after the run
+      const window = { from: 'harness/src/send/sender.ts#send', until: 'harness/src/report/' };
+      section.profile = { hot: hotFunctions(prof, ctx.root, 15, window), areas: byArea(prof, ctx.root, window), file: profDir, rps: prow.rps };
+    } catch (e) {
+      ctx.log(`cpu profile failed: ${(e as Error).message}`);
     }
   }
   return section;
