@@ -15,6 +15,9 @@ import { EXIT_BUDGET, EXIT_ENV, EXIT_INTERRUPTED, EXIT_OK, UsageError } from '..
 import type { Command, Io } from './command.ts';
 import { onInterrupt } from './signals.ts';
 import { parseOptions } from './options.ts';
+import { parseChoice } from './units.ts';
+import { TIMINGS } from '../schedule/alarm.ts';
+import { HTTP_CLIENTS } from '../send/sender.ts';
 
 const SCENARIO_DIR = fileURLToPath(new URL('../../../scenarios', import.meta.url));
 
@@ -27,6 +30,9 @@ const optionsHelp = `  --variant NAME          the variant to run (default: the 
   --results DIR           parent of the run folders (default results/)
   --keep                  keep the scenario's namespace after the run (for debugging)
   --no-lab-up             use the running lab as it is (no lab:up first; e.g. from docker-compose.yml)
+  --timing precise|timer|spin, --http wire|undici
+                          the host load's engine (as lossless load's; default: its defaults): spin with undici is
+                          the engine before issue 11, to compare the host CPU it takes
   --json                  print {exitCode, runs: [{dir, scenario, variant, exitCode, error, summary, gate}], comparison}
                           on stdout instead of the verdict text (the log stays on stderr)
   --quiet                 no progress or log lines on stderr (errors only)
@@ -43,6 +49,8 @@ const OPTIONS = {
   results: { type: 'string' },
   keep: { type: 'boolean' },
   'no-lab-up': { type: 'boolean' },
+  timing: { type: 'string' },
+  http: { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
   verbose: { type: 'boolean' },
@@ -69,6 +77,8 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
   const { values: v } = parseOptions(argv, OPTIONS);
   if (v.variants && v.variant !== undefined) throw new UsageError('--variant and --variants: give one of them');
   const repeat = parseRepeat(v.repeat, v.variants ? 3 : 1);
+  const timing = v.timing === undefined ? undefined : parseChoice('--timing', v.timing, TIMINGS);
+  const http = v.http === undefined ? undefined : parseChoice('--http', v.http, HTTP_CLIENTS);
   const budgets = budgetFlags(v);
   const first = await loadScenario(file, v.variant); // validates the file (exit 2) before touching the cluster
   const variants = v.variants ? first.variants : [first.variant];
@@ -93,6 +103,7 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
         const run: ScenarioRun = await runScenario({
           file, variant, signal: ac.signal, keep: v.keep === true, skipLabUp: v['no-lab-up'] === true, log,
           live: v.quiet ? false : v.verbose ? { everyMs: 1000 } : {},
+          ...(timing !== undefined ? { timing } : {}), ...(http !== undefined ? { http } : {}),
           ...(v.results !== undefined ? { resultsDir: v.results } : {}),
         });
         const done = await finishRun(run, budgets);

@@ -2,6 +2,8 @@
 // everything, then collect, attribute and write the run folder. Whatever happens (Ctrl-C, a lost watch,
 // a rollout that never finishes) the records measured so far are written and the namespace is removed.
 
+import type { Timing } from '../schedule/alarm.ts';
+import type { HttpClient } from '../send/sender.ts';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +55,9 @@ export interface ScenarioRunOptions {
   log?: (line: string) => void;
   /** The live per-path counter on stderr during load: false for none; everyMs off a TTY (default 10 s). */
   live?: false | { everyMs?: number };
+  /** The host load's --timing and --http (the engine's defaults when unset): to measure what the engine takes from the host. */
+  timing?: Timing;
+  http?: HttpClient;
 }
 
 export interface ScenarioRun {
@@ -257,6 +262,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
         targets: targets.host.map((t) => t.url), targetHeaders: targets.host.map((t) => t.headers), qps: s.load.qps, durationMs: maxDurationMs,
         connections: s.load.connections, keepalive: s.load.keepalive, timeoutMs: s.load.timeout, method: 'GET', headers: [],
         maxInFlight: s.load.maxInFlight ?? defaultMaxInFlight(s.load.qps, s.load.timeout), arrivals: s.load.arrivals, runId,
+        ...(o.timing !== undefined ? { timing: o.timing } : {}), ...(o.http !== undefined ? { http: o.http } : {}),
       }, session, clock, { signal: stopLoad.signal });
     }
     mark('load-start', { qps: s.load.qps, paths: s.paths.length });
