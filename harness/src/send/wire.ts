@@ -76,6 +76,8 @@ const TRAILERS = 5;
 const BODY_TO_CLOSE = 6;
 const IDLE = 7;
 
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+
 /** Largest response head kept while waiting for its end (undici's default max header size is 16 KiB). */
 const MAX_HEAD = 16 * 1024;
 
@@ -223,9 +225,18 @@ class Conn implements WireController {
       }
       switch (this.state) {
         case HEAD: {
-          // the head ends at the first empty line, usually within this one read; a head split across
-          // reads is kept as text until its end comes
+          // the head ends at the first empty line, usually within this one read (found in the bytes, so
+          // the body is never turned into text); a head split across reads is kept as text until its end
           const before = this.head.length;
+          if (before === 0) {
+            const end = buf.indexOf(HEAD_END, i);
+            if (end !== -1 && end + 4 <= n) {
+              const text = buf.toString('latin1', i, end + 4);
+              i = end + 4;
+              if (!this.onHead(text, i < n)) return false;
+              break;
+            }
+          }
           const text = before === 0 ? buf.toString('latin1', i, n) : this.head + buf.toString('latin1', i, n);
           const end = text.indexOf('\r\n\r\n');
           if (end === -1) {
