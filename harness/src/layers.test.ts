@@ -17,7 +17,7 @@ export const LAYERS: string[][] = [
   ['lab'], // the cluster's lifecycle; its cloud LB controller watches Services through observe/
   ['attribute'],
   ['report'],
-  ['scenario', 'export'],
+  ['scenario', 'export', 'catalogue'], // catalogue: rows from scenario run folders (reads report's judgement)
   ['cli', 'cli.ts'],
 ];
 

@@ -1,16 +1,20 @@
 // The catalogue on the lab: every scenario's variants, each run LOSSLESS_E2E_REPEAT times (default 3).
-// A naive variant must lose with the causes its file names; a fixed one must lose nothing (the file's
-// `expect`, judged by the same gate users run). Figures per run go to results/e2e-<stamp>.md and .json:
-// the README's table comes from there. Select with LOSSLESS_E2E_SCENARIOS=a,b and _VARIANTS=naive,fixed.
+// A naive variant must lose with one of the causes its file names as the largest share; a fixed one must
+// lose nothing (the file's `expect`, judged by the same gate users run). Each run, as soon as it is judged,
+// is merged into the committed catalogue (scenarios/catalogue.json and its Markdown twin CATALOGUE.md, by
+// run id: invocations add up); the README links that file. Select with LOSSLESS_E2E_SCENARIOS=a,b and
+// _VARIANTS=naive,fixed; LOSSLESS_E2E_CATALOGUE=<dir> writes the two files elsewhere.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
+import { addToCatalogue } from '../src/catalogue/catalogue.ts';
+import { catalogueEntry } from '../src/catalogue/entry.ts';
 import { createLab } from '../src/lab/context.ts';
 import { labUp } from '../src/lab/up.ts';
 import { finishRun } from '../src/scenario/outputs.ts';
-import { runFolderName, runScenario } from '../src/scenario/run.ts';
+import { runScenario } from '../src/scenario/run.ts';
 import { loadScenario } from '../src/scenario/schema.ts';
 
 const repeat = Number(process.env.LOSSLESS_E2E_REPEAT ?? 3);
@@ -20,36 +24,12 @@ const onlyVariants = pick(process.env.LOSSLESS_E2E_VARIANTS);
 const files = readdirSync('scenarios').filter((f) => f.endsWith('.yaml')).sort()
   .filter((f) => !onlyScenarios || onlyScenarios.has(f.slice(0, -5)));
 
-interface Row {
-  scenario: string;
-  variant: string;
-  run: number;
-  dir: string;
-  scheduled: number;
-  lost: number;
-  lossPct: number;
-  longestWindowMs: number;
-  causes: string;
-  hostCpuMeanPct: number;
-  pass: boolean;
-  failed: string[];
-}
-const rows: Row[] = [];
+const catalogueDir = process.env.LOSSLESS_E2E_CATALOGUE ?? 'scenarios';
+const catalogueFiles = [join(catalogueDir, 'catalogue.json'), join(catalogueDir, 'CATALOGUE.md')] as const;
 
 let labImages: Record<string, string> = {};
 before(async () => {
   labImages = (await labUp(createLab((l) => console.error(`lab: ${l}`)))).images;
-});
-
-after(() => {
-  if (rows.length === 0) return;
-  mkdirSync('results', { recursive: true });
-  const base = join('results', runFolderName(new Date(), 'e2e'));
-  writeFileSync(`${base}.json`, JSON.stringify(rows, null, 2) + '\n');
-  const md = ['| scenario | variant | run | lost / sent | loss % | longest window | causes | host CPU | expectation |', '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.scenario} | ${r.variant} | ${r.run} | ${r.lost} / ${r.scheduled} | ${r.lossPct} | ${r.longestWindowMs} ms | ${r.causes || '-'} | ${r.hostCpuMeanPct}% | ${r.pass ? 'met' : `NOT met: ${r.failed.join('; ')}`} |`)];
-  writeFileSync(`${base}.md`, md.join('\n') + '\n');
-  console.error(`e2e figures: ${base}.md`);
 });
 
 for (const f of files) {
@@ -62,15 +42,13 @@ for (const f of files) {
           const run = await runScenario({ file, variant, skipLabUp: true, labImages, log: (l) => console.error(`  ${l}`) });
           const done = await finishRun(run);
           const g = done.outputs.gate;
-          const causes = [...new Set(done.outputs.windows.map((w) => w.cause ?? 'none'))].join(', ');
           const t = run.summary.totals;
-          rows.push({
-            scenario: s.name, variant, run: i, dir: run.dir, scheduled: t.scheduled - t.cancelled, lost: t.lost, lossPct: t.lossPct,
-            longestWindowMs: done.outputs.windows.reduce((m, w) => Math.max(m, w.durationMs), 0), causes, hostCpuMeanPct: run.hostCpu.meanPct,
-            pass: g.pass, failed: g.checks.filter((c) => !c.pass).map((c) => c.message),
-          });
+          const row = catalogueEntry(run.dir);
+          addToCatalogue(...catalogueFiles, [row]);
+          console.error(`  catalogue: ${row.id} ${row.lost} / ${row.sent} lost, ${row.status}: ${row.verdict} (${catalogueFiles[1]})`);
           assert.equal(run.error, undefined, `the run stopped early: ${run.error?.message}`);
           assert.ok(t.scheduled > 0, 'load was sent');
+          assert.equal(row.status === 'met', g.pass, `the catalogue's verdict (${row.status}) and the gate's (${g.pass}) agree`);
           assert.ok(g.pass, `expectation not met (${run.dir}):\n${g.checks.filter((c) => !c.pass).map((c) => c.message).join('\n')}`);
         });
       }

@@ -33,7 +33,7 @@ const loadConfig = (targets: string[], qps: number, requests: number, runId: str
  * The echo servers' own log lines (start, listening, ready, sigterm, exit) become the pod-log events;
  * the watch events (pods, endpoints, rollout) are hand-written.
  */
-export async function makeRolloutRun(dir: string, opts: { newFailSeqs?: string; ticks?: number } = {}): Promise<{ dir: string; lostOld: number; lostNew: number; targets: string[] }> {
+export async function makeRolloutRun(dir: string, opts: { newFailSeqs?: string; ticks?: number; scenario?: Record<string, unknown> } = {}): Promise<{ dir: string; lostOld: number; lostNew: number; targets: string[] }> {
   const clock = createRunTimer();
   const podEvents: LifecycleEvent[] = [];
   const logTo = (pod: string) => (ev: EchoEvent) => {
@@ -90,7 +90,7 @@ export async function makeRolloutRun(dir: string, opts: { newFailSeqs?: string; 
     writeFileSync(join(dir, 'attribution.json'), JSON.stringify(attribute(records, events), null, 2));
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify({
       name: 'report-fixture', variant: 'naive', description: 'A rolling update in miniature on loopback', variantDescription: 'no readiness probe, no preStop',
-      budgets: { maxLost: 0, maxWindowMs: 5000 },
+      budgets: { maxLost: 0, maxWindowMs: 5000 }, ...opts.scenario,
     }, null, 2));
     writeFileSync(join(dir, 'env.json'), JSON.stringify({ machine: 'test', node: process.version, cpus: 2 }, null, 2));
   } finally {

@@ -4,8 +4,9 @@
 // Budgets apply per traffic path (target): maxLossPercent to its loss %, maxLost to its lost count,
 // maxWindowMs to its longest outage (its consecutive failures, whatever windows explain them), maxRolloutP99Ms to
 // the p99 latency from the intended send time of its requests scheduled during the rollout (report/rollout.ts). A variant that expects loss (expect.loses: true, the naive
-// side of a scenario) is judged by its expectation instead: it must lose, and when causes are named
-// at least one loss window must carry one of them; its budgets are not applied.
+// side of a scenario) is judged by its expectation instead: it must lose, and when causes are named one of
+// them must account for the largest share of the loss (issue 12: a window somewhere naming it is not a
+// reproduction when another cause lost more); its budgets are not applied.
 import type { Summary } from '../load/summary.ts';
 import type { Budgets, Expectation } from '../budgets.ts';
 import type { LossWindow } from './model.ts';
@@ -39,6 +40,34 @@ export function describeWindow(w: LossWindow, originNs = 0): string {
   const cause = w.cause ?? 'no cause attributed';
   const pods = w.pods.length ? ` on ${w.pods.join(', ')}` : '';
   return `window ${s(w.start)}-${s(w.end)} s (${w.durationMs} ms, ${w.lost} lost${pods}) cause ${cause}`;
+}
+
+/** Lost requests per cause over a run's windows ('none' for a window without a cause). */
+export function lostByCause(windows: ReadonlyArray<{ cause: string | null; lost: number }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const w of windows) out[w.cause ?? 'none'] = (out[w.cause ?? 'none'] ?? 0) + w.lost;
+  return out;
+}
+
+export interface LeadingCause {
+  /** The cause with the most lost requests (a named one wins a tie), or null without loss. */
+  cause: string | null;
+  lost: number;
+  total: number;
+  /** True when that cause is one of the named ones: the mechanism the variant is about lost the most. */
+  named: boolean;
+  /** Every cause with its lost count, largest first. */
+  ranked: Array<[string, number]>;
+}
+
+/** A naive variant reproduces its mechanism when one of its named causes has the largest share of the loss. */
+export function leadingCause(lost: Record<string, number>, named: readonly string[]): LeadingCause {
+  const isNamed = (c: string) => named.includes(c);
+  const ranked = Object.entries(lost).filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1] || Number(isNamed(b[0])) - Number(isNamed(a[0])) || (a[0] < b[0] ? -1 : 1));
+  const total = ranked.reduce((t, [, n]) => t + n, 0);
+  const top = ranked[0];
+  return { cause: top?.[0] ?? null, lost: top?.[1] ?? 0, total, named: top !== undefined && isNamed(top[0]), ranked };
 }
 
 function fmtPct(x: number): string {
@@ -75,11 +104,14 @@ export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: B
       message: lost > 0 ? `expected loss and lost ${lost} (${fmtPct(summary.totals.lossPct)})` : 'expected this variant to lose requests, and it lost none: the scenario no longer reproduces its mechanism',
     });
     if (expect.causes && expect.causes.length > 0) {
-      const seen = [...new Set(windows.map((w) => w.cause ?? 'none'))];
-      const hit = windows.find((w) => w.cause !== null && (expect.causes as string[]).includes(w.cause));
+      const lead = leadingCause(lostByCause(windows), expect.causes);
+      const shares = lead.ranked.map(([c, n]) => `${c} ${n}`).join(', ') || 'no window';
+      const hit = lead.named ? windows.filter((w) => w.cause === lead.cause).reduce<LossWindow | undefined>((a, w) => (!a || w.lost > a.lost ? w : a), undefined) : undefined;
       checks.push({
-        kind: 'expect-cause', target: null, limit: expect.causes.join(' | '), actual: seen.join(', ') || 'none', pass: hit !== undefined,
-        message: hit ? `expected cause seen: ${describeWindow(hit, originNs)}` : `expected one of the causes ${expect.causes.join(', ')}; attribution named ${seen.join(', ') || 'no window'}`,
+        kind: 'expect-cause', target: null, limit: expect.causes.join(' | '), actual: shares, pass: lead.named,
+        message: lead.named
+          ? `expected cause leads: ${lead.cause} ${lead.lost} of ${lead.total} lost (${shares}); its largest ${describeWindow(hit!, originNs)}`
+          : `expected one of the causes ${expect.causes.join(', ')} as the largest share of the loss; attribution named ${shares}`,
         ...(hit ? { window: hit } : {}),
       });
     }

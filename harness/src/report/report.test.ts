@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeRolloutRun, OLD_POD } from '../../test/runs.ts';
 import { writeRunOutputs } from './folder.ts';
-import { evaluateGate } from './gate.ts';
+import { evaluateGate, leadingCause, lostByCause } from './gate.ts';
 import { parseMaxLoss, parseMaxWindow } from '../budgets.ts';
 import { reportCommand } from '../cli/report.ts';
 import type { Summary } from '../load/summary.ts';
@@ -151,12 +151,28 @@ test('a naive variant is judged by its expectation: it must lose, with a named c
   assert.deepEqual(hit.checks.map((c) => c.kind), ['expect-loss', 'expect-cause'], 'budgets are not applied to an expected loss');
   const miss = evaluateGate(summary, out.windows, {}, { loses: true, causes: ['lb-no-local-endpoint'] });
   assert.equal(miss.pass, false);
-  assert.match(miss.checks[1]!.message, /expected one of the causes lb-no-local-endpoint; attribution named /);
+  assert.match(miss.checks[1]!.message, /expected one of the causes lb-no-local-endpoint as the largest share of the loss; attribution named /);
   const clean = evaluateGate({ ...summary, totals: { ...summary.totals, lost: 0 } }, [], {}, { loses: true });
   assert.equal(clean.pass, false, 'a naive variant that stops losing fails the gate');
   const fixedSide = evaluateGate(summary, out.windows, {}, { loses: false });
   assert.equal(fixedSide.pass, false);
   assert.match(fixedSide.checks[0]!.message, /expected no loss and lost \d+; worst window/);
+});
+
+test('a named cause must be the largest share of the loss, not one window among others (issue 12)', () => {
+  const lost = lostByCause([
+    { cause: 'persistent-connection-cut', lost: 54 }, { cause: 'routed-after-sigterm', lost: 10 },
+    { cause: 'routed-after-sigterm', lost: 5 }, { cause: null, lost: 3 },
+  ]);
+  assert.deepEqual(lost, { 'persistent-connection-cut': 54, 'routed-after-sigterm': 15, none: 3 });
+  const seenOnly = leadingCause(lost, ['routed-after-sigterm']);
+  assert.equal(seenOnly.named, false, 'routed-after-sigterm is seen (15) but the cut lost more (54)');
+  assert.equal(seenOnly.cause, 'persistent-connection-cut');
+  assert.equal(seenOnly.total, 72);
+  assert.deepEqual(seenOnly.ranked, [['persistent-connection-cut', 54], ['routed-after-sigterm', 15], ['none', 3]]);
+  assert.equal(leadingCause(lost, ['routed-after-sigterm', 'persistent-connection-cut']).named, true, 'any of the named causes may lead');
+  assert.equal(leadingCause({ a: 5, b: 5 }, ['b']).cause, 'b', 'a named cause wins a tie');
+  assert.deepEqual(leadingCause({}, ['b']), { cause: null, lost: 0, total: 0, named: false, ranked: [] });
 });
 
 test('budget flag parsing names the option, the value and what is allowed', () => {
