@@ -195,12 +195,23 @@ test('ON_SIGTERM=graceful: stops accepting, finishes in-flight, closes idle keep
   }
 });
 
-test('ON_SIGTERM=drain:1: keeps serving (readyz 503) for the drain, then exits', { timeout: 30_000 }, async () => {
+test('ON_SIGTERM=drain:1: keeps serving (readyz 503) for the drain, each answer with connection: close, then exits', { timeout: 30_000 }, async () => {
   const p = await spawnEcho({ ON_SIGTERM: 'drain:1' });
-  p.child.kill('SIGTERM');
-  await p.waitFor('sigterm');
+  const agent = new Agent({ connections: 1 });
+  try {
+    assert.equal((await get(p.port, '/', 4, agent)).headers.connection, 'keep-alive', 'before SIGTERM: keep-alive');
+    p.child.kill('SIGTERM');
+    await p.waitFor('sigterm');
+    // the keep-alive socket from before is still served, and told to close: the client leaves it itself
+    const reused = await get(p.port, '/', 6, agent);
+    assert.equal(reused.status, 200);
+    assert.equal(reused.headers.connection, 'close');
+  } finally {
+    await agent.close();
+  }
   const during = await get(p.port, '/', 5);
-  assert.equal(during.status, 200, 'still serving during the drain');
+  assert.equal(during.status, 200, 'still serving new connections during the drain');
+  assert.equal(during.headers.connection, 'close');
   assert.equal((await get(p.port, '/readyz')).status, 503);
   assert.equal(await p.exit, 0);
   const sig = p.events.find((e) => e.event === 'sigterm')!;

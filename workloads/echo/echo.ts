@@ -206,7 +206,14 @@ export async function startEcho(opts: EchoOptions = {}): Promise<Echo> {
           server.close();
           server.closeAllConnections();
         } else {
-          if (onSigterm.kind === 'drain') await sleep(onSigterm.ms);
+          if (onSigterm.kind === 'drain') {
+            // keep serving (requests routed before the endpoint removal reached every proxy still arrive), but
+            // answer each with `connection: close`: a client leaves a connection after its next response, on its
+            // own side, instead of finding it closed under a request. Idle sockets are closed only at the end,
+            // when the drain has let every connection in use go.
+            closing = true;
+            await sleep(onSigterm.ms);
+          }
           await graceful();
         }
         // `at` is when the last request was answered (or now, if none was): the time that matters
