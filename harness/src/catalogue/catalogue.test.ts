@@ -56,7 +56,7 @@ test('a naive run: lost / sent per named path, outages and causes from its own f
   assert.equal(row.date, summary.startedAt);
   assert.equal(row.lost, summary.totals.lost);
   assert.ok(row.lost >= 21, `the 21 seeded 503s at least (${row.lost})`);
-  assert.deepEqual(row.paths.map((p) => p.path), ['old', 'new'], 'paths named from env.json');
+  assert.deepEqual(row.paths.map((p) => p.path), ['new', 'old'], 'paths named from env.json, by name');
   for (const p of row.paths) {
     const t = summary.targets.find((x) => x.target === p.target)!;
     assert.equal(p.lost, t.lost);
@@ -74,7 +74,7 @@ test('a naive run: lost / sent per named path, outages and causes from its own f
   assert.equal(row.hostCpu, null, 'this folder recorded no host CPU');
   // the old pod is gone from 0.98 s of the 2 s run: its path's routed-after-sigterm loss (about 100) outweighs
   // the 21 routed-before-ready this file names, so the run is seen to lose for another reason: not met
-  assert.ok(row.paths[0]!.lost > 21, `old path lost ${row.paths[0]!.lost}`);
+  assert.ok(row.paths[1]!.lost > 21, `old path lost ${row.paths[1]!.lost}`);
   assert.equal(row.status, 'not met');
   assert.match(row.verdict, /^expected routed-before-ready as the largest share; routed-after-sigterm lost most: \d+ of \d+ \(\d+%\)$/);
   assert.equal(judge(row.lost, row.causes, { loses: true, causes: ['routed-after-sigterm'] }).status, 'met');
@@ -118,7 +118,7 @@ test('runs accumulate across invocations, merged by run id; both files are writt
   assert.match(text, /\| mini-rollout \| fixed \| no loss \| 1 \| 1 \| 0 \| 0 \| `LOSSLESS_E2E_SCENARIOS=mini-rollout LOSSLESS_E2E_VARIANTS=fixed LOSSLESS_E2E_REPEAT=5 npm run test:e2e` \|/);
   const naiveRow = second.runs.find((r) => r.variant === 'naive')!;
   assert.ok(text.includes(`| ${naiveRow.lost} / ${naiveRow.sent} (`), 'the run row carries lost / sent');
-  assert.ok(text.includes(`old: ${naiveRow.paths[0]!.lost} / ${naiveRow.paths[0]!.sent}, ${naiveRow.paths[0]!.longestOutageMs} ms`));
+  assert.ok(text.includes(`new: ${naiveRow.paths[0]!.lost} / ${naiveRow.paths[0]!.sent}, ${naiveRow.paths[0]!.longestOutageMs} ms; old: ${naiveRow.paths[1]!.lost}`));
 });
 
 test('a folder that is no scenario run, or a damaged catalogue, is refused naming the file', () => {

@@ -40,7 +40,8 @@ const order = (a: CatalogueRun, b: CatalogueRun) =>
 export function mergeRuns(cat: Catalogue, runs: readonly CatalogueRun[]): Catalogue {
   const byId = new Map(cat.runs.map((r) => [r.id, r]));
   for (const r of runs) byId.set(r.id, r);
-  return { version: CATALOGUE_VERSION, runs: [...byId.values()].sort(order) };
+  const byPath = (r: CatalogueRun): CatalogueRun => ({ ...r, paths: [...r.paths].sort((a, b) => a.path.localeCompare(b.path)) });
+  return { version: CATALOGUE_VERSION, runs: [...byId.values()].map(byPath).sort(order) };
 }
 
 export interface VariantTally {

@@ -98,7 +98,7 @@ export function catalogueEntry(dir: string): CatalogueRun {
     sent: t.scheduled - t.cancelled,
     lost: t.lost,
     longestOutageMs: Math.round(longestOutageOf(windows.filter((w) => w.target === t.target))?.durationMs ?? 0),
-  }));
+  })).sort((a, b) => a.path.localeCompare(b.path)); // the summary lists targets as they first answered
 
   const cpu = hostCpuOf.safeParse(summary.hostCpu ?? env['hostCpu']);
   const hostCpu = cpu.success ? { meanPct: cpu.data.meanPct, maxPct: cpu.data.maxPct, busy: cpu.data.meanPct > BUSY_HOST_CPU_PCT } : null;
