@@ -47,6 +47,19 @@ export interface RequestRecord {
   servedBy?: string; // x-lossless-pod response header
   bytesSent: number;
   bytesReceived: number;
+  /**
+   * Which send of this seq: absent (or 1) for the first, 2, 3, ... for a client policy's re-sends
+   * (send/policy.ts). Every attempt keeps the first attempt's scheduledAt, so endAt − scheduledAt is the
+   * latency the client saw.
+   */
+  attempt?: number;
+  /** The client policy re-sent this seq after this attempt: the client did not see this outcome. */
+  retried?: boolean;
+}
+
+/** The attempt a client sees as its request's result: the last one (none was re-sent after it). */
+export function isFinalAttempt(r: RequestRecord): boolean {
+  return r.retried !== true;
 }
 
 export interface RunClock {

@@ -110,3 +110,22 @@ export async function refusedUrl(): Promise<string> {
   await new Promise<void>((r) => server.close(() => r()));
   return `http://127.0.0.1:${port}/`;
 }
+
+/**
+ * Answers `status` (default 503) the first time it sees a seq and 200 after that: an upstream that fails a
+ * request once, so a retrying client or proxy gets through on its re-send.
+ */
+export async function failOnceServer(status = 503): Promise<Fixture> {
+  const seen = new Map<number, number>();
+  const server = createHttpServer((req, res) => {
+    const raw = req.headers['x-lossless-seq'];
+    const seq = typeof raw === 'string' ? Number(raw) : undefined;
+    count(seen, seq);
+    res.statusCode = seq !== undefined && seen.get(seq) === 1 ? status : 200;
+    res.setHeader('x-lossless-pod', 'fail-once');
+    res.end('ok');
+  });
+  const close = tracked(server);
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}/`, port, seen, close };
+}

@@ -26,6 +26,19 @@ const outcomeCounts = z.partialRecord(z.enum(OUTCOMES), count);
 
 export const percentilesSchema = z.object({ count, p50: finite, p90: finite, p99: finite, p999: finite, max: finite, mean: finite });
 
+/**
+ * What the client saw: one result per scheduled request, the last attempt of each seq (a client policy,
+ * send/policy.ts, may have sent it more than once). With `--client none` the same as the wire figures.
+ */
+export const clientCountsSchema = z.object({
+  requests: count,
+  retried: count,
+  lost: count,
+  lossPct: z.number().min(0).max(100),
+  byOutcome: outcomeCounts,
+  latencyFromIntendedMs: percentilesSchema,
+});
+
 export const countsSchema = z.object({
   scheduled: count,
   sent: count,
@@ -42,6 +55,10 @@ export const countsSchema = z.object({
   latencyFromIntendedMs: percentilesSchema,
   latencyFromSentMs: percentilesSchema,
   sendLagMs: percentilesSchema,
+  /** A client policy's re-sends among the records (absent in summaries written before issue 12: 0). */
+  retries: count.optional(),
+  /** The client-seen figures (absent before issue 12: the same as the wire figures). */
+  client: clientCountsSchema.optional(),
 });
 
 export const secondSchema = z.object({
@@ -82,6 +99,7 @@ export const summarySchema = z.object({
 export type Percentiles = z.output<typeof percentilesSchema>;
 export type OutcomeCounts = z.output<typeof outcomeCounts>;
 export type Counts = z.output<typeof countsSchema>;
+export type ClientCounts = z.output<typeof clientCountsSchema>;
 export type TargetSummary = Counts & { target: string };
 export type SecondSummary = z.output<typeof secondSchema>;
 export type LedgerInfo = z.output<typeof ledgerInfoSchema>;

@@ -3,7 +3,9 @@
 import { OUTCOMES, PHASES, type Outcome, type Phase } from '../record.ts';
 
 export const LEDGER_MAGIC = 'LOSSLESS'; // 8 ASCII bytes
-export const LEDGER_VERSION = 1;
+export const LEDGER_VERSION = 2;
+/** Versions the reader still reads: 1 had no attempts (byte 3 reserved, 0; flag bit 6 unused): every record a first attempt. */
+export const LEDGER_VERSIONS_READ: readonly number[] = [1, 2];
 /** magic 8 + version u16 + flags u16 + t0EpochNs u64 + runId length u16 (runId bytes follow). */
 export const HEADER_FIXED = 22;
 
@@ -28,8 +30,8 @@ export const MAX_SCHEDULED_NS = 2 ** 48 - 1;
 export const R = {
   tag: 0,
   outcome: 1,
-  flags: 2, // bits 0-2 phase index, bit 3 reusedConnection, bit 4 has status, bit 5 has localPort
-  reserved: 3,
+  flags: 2, // bits 0-2 phase index, bit 3 reusedConnection, bit 4 has status, bit 5 has localPort, bit 6 retried
+  attempt: 3, // u8, 1 for the first send of a seq (version 1: reserved, 0)
   seq: 4, // u32
   schedLo: 8, // u32, scheduledAt ns low 32 bits
   schedHi: 12, // u16, scheduledAt ns bits 32-47
@@ -51,6 +53,10 @@ export const PHASE_INDEX: Record<Phase, number> = Object.fromEntries(PHASES.map(
 export const FLAG_REUSED = 1 << 3;
 export const FLAG_STATUS = 1 << 4;
 export const FLAG_LOCAL_PORT = 1 << 5;
+/** The client policy sent this seq again after this attempt (send/policy.ts). */
+export const FLAG_RETRIED = 1 << 6;
+/** Attempts per seq the u8 holds; the policies stop far below it (send/policy.ts MAX_ATTEMPTS). */
+export const MAX_ATTEMPT = 255;
 
 export interface LedgerHeader {
   version: number;

@@ -1,7 +1,7 @@
 // The binary ledger and the timeline round-trip exactly (up to the documented 100 ns unit).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OUTCOMES, PHASES, type LifecycleEvent, type RequestRecord } from '../record.ts';
@@ -31,6 +31,8 @@ function sample(i: number): RequestRecord {
   if (i % 5 !== 0) r.remoteAddr = `10.244.0.${i % 7}:8080`;
   if (i % 6 !== 0) r.localPort = 40000 + i;
   if (i % 2 === 0) r.servedBy = `echo-7d9f-${i % 4}`;
+  if (i % 7 >= 5) r.attempt = i % 7 - 3; // 2 or 3: a client policy's re-sends
+  if (i % 7 === 4 || i % 7 === 5) r.retried = true;
   return r;
 }
 
@@ -49,7 +51,7 @@ test('ledger round trip: every field, strings via the dictionary, 40 bytes a rec
       i++;
     }
     assert.equal(i, n);
-    assert.deepEqual(reader.header, { version: 1, t0EpochNs: T0, runId: 'run-ü1' });
+    assert.deepEqual(reader.header, { version: 2, t0EpochNs: T0, runId: 'run-ü1' });
     assert.equal(reader.complete, true);
     assert.equal(reader.trailerCount, n);
     const size = statSync(path).size;
@@ -117,6 +119,56 @@ test('timeline round trip with its header', async () => {
     const back: LifecycleEvent[] = [];
     for await (const e of it) back.push(e);
     assert.deepEqual(back, events);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ledger version 1 (no attempts) still reads: every record a first attempt; an unknown version is refused by name', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lossless-ledger-'));
+  try {
+    const path = join(dir, 'ledger.bin');
+    const w = new LedgerWriter(path, { t0EpochNs: T0, runId: 'v1' });
+    const plain = (i: number): RequestRecord => {
+      const r = sample(i);
+      delete r.attempt;
+      delete r.retried;
+      return r;
+    };
+    for (let i = 0; i < 50; i++) w.write(plain(i));
+    w.close();
+    // what a version-1 writer put down: version 1 in the header, byte 3 of each record 0 (reserved)
+    const b = readFileSync(path);
+    b.writeUInt16LE(1, 8);
+    const headerBytes = 22 + 2;
+    let o = headerBytes;
+    let records = 0;
+    while (o < b.length) {
+      const tag = b[o];
+      if (tag === 0x01) {
+        assert.equal(b[o + 3], 1, 'a first attempt is written as attempt 1');
+        b[o + 3] = 0;
+        o += 40;
+        records++;
+      } else if (tag === 0x02) o += 5 + b.readUInt16LE(o + 3);
+      else break;
+    }
+    assert.equal(records, 50);
+    writeFileSync(path, b);
+    const reader = readLedger(path);
+    let i = 0;
+    for await (const r of reader) {
+      assert.deepEqual(r, plain(i), `record ${i}`);
+      assert.equal(r.attempt, undefined);
+      i++;
+    }
+    assert.equal(i, 50);
+    assert.equal(reader.header?.version, 1);
+    b.writeUInt16LE(3, 8);
+    writeFileSync(path, b);
+    await assert.rejects(async () => {
+      for await (const _ of readLedger(path)) void _;
+    }, (err: unknown) => err instanceof LedgerFormatError && /ledger version 3, this reader knows 1 and 2/.test(err.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

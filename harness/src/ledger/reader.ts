@@ -2,8 +2,8 @@
 import { createReadStream } from 'node:fs';
 import { OUTCOMES, PHASES, type RequestRecord } from '../record.ts';
 import {
-  DELTA_UNIT_NS, END_BYTES, FLAG_LOCAL_PORT, FLAG_REUSED, FLAG_STATUS, FRAME_END, FRAME_RECORD, FRAME_STRING,
-  HEADER_FIXED, LEDGER_MAGIC, LEDGER_VERSION, R, RECORD_BYTES, STRING_HEAD, type LedgerHeader,
+  DELTA_UNIT_NS, END_BYTES, FLAG_LOCAL_PORT, FLAG_RETRIED, FLAG_REUSED, FLAG_STATUS, FRAME_END, FRAME_RECORD, FRAME_STRING,
+  HEADER_FIXED, LEDGER_MAGIC, LEDGER_VERSION, LEDGER_VERSIONS_READ, R, RECORD_BYTES, STRING_HEAD, type LedgerHeader,
 } from './codec.ts';
 
 export class LedgerFormatError extends Error {
@@ -35,7 +35,7 @@ export class LedgerReader implements AsyncIterable<RequestRecord> {
         }
         if (b.toString('ascii', 0, 8) !== LEDGER_MAGIC) throw new LedgerFormatError(`${this.path}: not a lossless ledger (bad magic)`);
         const version = b.readUInt16LE(8);
-        if (version !== LEDGER_VERSION) throw new LedgerFormatError(`${this.path}: ledger version ${version}, this reader knows ${LEDGER_VERSION}`);
+        if (!LEDGER_VERSIONS_READ.includes(version)) throw new LedgerFormatError(`${this.path}: ledger version ${version}, this reader knows ${LEDGER_VERSIONS_READ.join(' and ')} (writes ${LEDGER_VERSION})`);
         const idLen = b.readUInt16LE(20);
         if (b.length < HEADER_FIXED + idLen) {
           pending = b;
@@ -93,6 +93,11 @@ function decodeRecord(b: Buffer, o: number, strings: string[]): RequestRecord {
   };
   if (flags & FLAG_STATUS) r.status = b.readUInt16LE(o + R.status);
   if (flags & FLAG_LOCAL_PORT) r.localPort = b.readUInt16LE(o + R.localPort);
+  // version 1 has 0 here and no bit 6: a first attempt, the only kind it had. Left out for a first attempt
+  // (like every optional field), so a record reads back as it was written.
+  const attempt = b[o + R.attempt]!;
+  if (attempt > 1) r.attempt = attempt;
+  if (flags & FLAG_RETRIED) r.retried = true;
   const remote = b.readUInt16LE(o + R.remoteAddr);
   if (remote) r.remoteAddr = strings[remote];
   const served = b.readUInt16LE(o + R.servedBy);

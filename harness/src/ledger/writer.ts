@@ -6,8 +6,8 @@
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { RequestRecord } from '../record.ts';
 import {
-  END_BYTES, FLAG_LOCAL_PORT, FLAG_REUSED, FLAG_STATUS, FRAME_END, FRAME_RECORD, FRAME_STRING, HEADER_FIXED,
-  LEDGER_MAGIC, LEDGER_VERSION, MAX_SCHEDULED_NS, OUTCOME_INDEX, PHASE_INDEX, R, RECORD_BYTES, STRING_HEAD,
+  END_BYTES, FLAG_LOCAL_PORT, FLAG_RETRIED, FLAG_REUSED, FLAG_STATUS, FRAME_END, FRAME_RECORD, FRAME_STRING, HEADER_FIXED,
+  LEDGER_MAGIC, LEDGER_VERSION, MAX_ATTEMPT, MAX_SCHEDULED_NS, OUTCOME_INDEX, PHASE_INDEX, R, RECORD_BYTES, STRING_HEAD,
   U16_MAX, U32_MAX, toDelta,
 } from './codec.ts';
 
@@ -68,11 +68,12 @@ export class LedgerWriter {
     if (r.reusedConnection) flags |= FLAG_REUSED;
     if (r.status !== undefined) flags |= FLAG_STATUS;
     if (r.localPort !== undefined) flags |= FLAG_LOCAL_PORT;
+    if (r.retried === true) flags |= FLAG_RETRIED;
     const sched = Math.min(Math.max(0, Math.round(r.scheduledAt)), MAX_SCHEDULED_NS);
     b[o + R.tag] = FRAME_RECORD;
     b[o + R.outcome] = OUTCOME_INDEX[r.outcome];
     b[o + R.flags] = flags;
-    b[o + R.reserved] = 0;
+    b[o + R.attempt] = Math.min(Math.max(1, r.attempt ?? 1), MAX_ATTEMPT);
     b.writeUInt32LE(r.seq >>> 0, o + R.seq);
     b.writeUInt32LE(sched % 4294967296, o + R.schedLo);
     b.writeUInt16LE(Math.floor(sched / 4294967296), o + R.schedHi);

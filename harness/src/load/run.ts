@@ -7,6 +7,7 @@ import type { RequestRecord } from '../record.ts';
 import { createPacer, type Arrivals, type PacerConfig } from '../schedule/pacer.ts';
 import { createAlarm, type Timing } from '../schedule/alarm.ts';
 import { Sender, type SenderConfig } from '../send/sender.ts';
+import { formatClientPolicy, retryHook, type ClientPolicy } from '../send/policy.ts';
 import type { RunFolder } from '../folder/folder.ts';
 import { createRunTimer, type RunTimer } from './clock.ts';
 import type { Summary } from './summary.ts';
@@ -14,7 +15,9 @@ import { SecondMeter, type SecondStats } from './progress.ts';
 import { LoadSession, type RecordSink } from './session.ts';
 
 /** What the sender needs (targets, sockets, request shape, run id) plus the schedule. */
-export interface LoadConfig extends Omit<SenderConfig, 'now' | 'onRecord'> {
+export interface LoadConfig extends Omit<SenderConfig, 'now' | 'onRecord' | 'retry'> {
+  /** Which failed attempts are sent again, as the client modelled would (send/policy.ts); default none. */
+  client?: ClientPolicy;
   /** per target */
   qps: number;
   /** stop after this long (ms) ... */
@@ -86,7 +89,7 @@ export function loadConfigForSummary(c: LoadConfig): Record<string, unknown> {
     keepalive: c.keepalive, timeoutMs: c.timeoutMs, method: c.method, headers: c.headers.map(([k, v]) => `${k}: ${v}`),
     targetHeaders: c.targetHeaders?.map((hs) => hs.map(([k, v]) => `${k}: ${v}`)) ?? null,
     bodyBytes: c.body?.length ?? 0, maxInFlight: c.maxInFlight, arrivals: c.arrivals, seed: c.seed ?? null, timing: c.timing ?? defaultTiming(c.qps),
-    sendSlackUs: c.sendSlackUs ?? DEFAULT_SLACK_US, http: c.http ?? 'wire',
+    sendSlackUs: c.sendSlackUs ?? DEFAULT_SLACK_US, http: c.http ?? 'wire', client: formatClientPolicy(c.client ?? { kind: 'none' }),
   };
 }
 
@@ -144,10 +147,11 @@ export async function drive(cfg: LoadConfig, session: LoadSession, clock: RunTim
       queueMicrotask(piggyback);
     }
   };
+  const retry = retryHook(cfg.client ?? { kind: 'none' }, { method: cfg.method, headers: cfg.headers });
   const sender = new Sender({
     targets: cfg.targets, runId: cfg.runId, connections: cfg.connections, keepalive: cfg.keepalive, timeoutMs: cfg.timeoutMs,
     method: cfg.method, headers: cfg.headers, now: clock.now, onRecord, ...(cfg.body ? { body: cfg.body } : {}),
-    ...(cfg.targetHeaders ? { targetHeaders: cfg.targetHeaders } : {}), ...(cfg.http ? { http: cfg.http } : {}),
+    ...(cfg.targetHeaders ? { targetHeaders: cfg.targetHeaders } : {}), ...(cfg.http ? { http: cfg.http } : {}), ...(retry ? { retry } : {}),
   });
   const pacerConfig: PacerConfig = {
     rate: cfg.qps,

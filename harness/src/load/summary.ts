@@ -2,14 +2,14 @@
 // file) and never keeps them, so `summarize(readLedger(path))` rebuilds what the run wrote.
 // Field meanings are documented in SUMMARY.md beside this file.
 import type { Histogram } from 'hdr-histogram-js';
-import { OUTCOMES, isLost, type Outcome, type RequestRecord } from '../record.ts';
+import { OUTCOMES, isFinalAttempt, isLost, type Outcome, type RequestRecord } from '../record.ts';
 import { HISTOGRAM_CONFIG, SERIES_HISTOGRAM_CONFIG, latencyHistogram, percentilesMs, recordNs } from '../ledger/histogram.ts';
 
 export const SUMMARY_VERSION = 1 as const;
 
 // The summary's shape is summary.json's schema (folder/artifacts.ts): one definition for what is written and read.
-export type { Counts, OutcomeCounts, SecondSummary, Summary, TargetSummary } from '../folder/artifacts.ts';
-import type { Counts, OutcomeCounts, Summary } from '../folder/artifacts.ts';
+export type { ClientCounts, Counts, OutcomeCounts, SecondSummary, Summary, TargetSummary } from '../folder/artifacts.ts';
+import type { ClientCounts, Counts, OutcomeCounts, Summary } from '../folder/artifacts.ts';
 
 class Acc {
   byOutcome = new Map<Outcome, number>();
@@ -21,19 +21,75 @@ class Acc {
   fromIntended = latencyHistogram();
   fromSent = latencyHistogram();
   sendLag = latencyHistogram();
+  /** records with attempt > 1: a client policy's re-sends */
+  retries = 0;
+  /**
+   * What the client saw (the final attempt of each seq). Until a record of a re-sent seq arrives every
+   * record is its seq's only one, so the wire figures are the client's and nothing is kept twice; at the
+   * first such record they are copied here and the client's are kept apart from then on.
+   */
+  client: { byOutcome: Map<Outcome, number>; fromIntended: Histogram; retried: number } | undefined;
 
   add(r: RequestRecord): void {
     this.scheduled++;
     this.byOutcome.set(r.outcome, (this.byOutcome.get(r.outcome) ?? 0) + 1);
     if (r.status !== undefined) this.byStatus.set(r.status, (this.byStatus.get(r.status) ?? 0) + 1);
+    if ((r.attempt ?? 1) > 1) this.retries++;
+    const final = isFinalAttempt(r);
+    if (this.client === undefined && (!final || (r.attempt ?? 1) > 1)) this.splitClient(r);
+    if (this.client !== undefined) this.addClient(r, final);
     if (r.outcome === 'dropped') return;
     this.sent++;
     if (r.sentAt < this.firstSent) this.firstSent = r.sentAt;
     if (r.sentAt > this.lastSent) this.lastSent = r.sentAt;
-    recordNs(this.sendLag, r.sentAt - r.scheduledAt);
+    // a re-send's sentAt − scheduledAt is the earlier attempts' time, not the loop's lateness
+    if ((r.attempt ?? 1) === 1) recordNs(this.sendLag, r.sentAt - r.scheduledAt);
     if (r.outcome === 'cancelled') return;
     recordNs(this.fromIntended, r.endAt - r.scheduledAt);
     recordNs(this.fromSent, r.endAt - r.sentAt);
+  }
+
+  /** Copies the wire figures so far (all of them final attempts) as the client's, before `r` is counted. */
+  private splitClient(r: RequestRecord): void {
+    const h = latencyHistogram();
+    h.add(this.fromIntended);
+    // `r` is already in byOutcome: the copy is of the records before it
+    const byOutcome = new Map(this.byOutcome);
+    byOutcome.set(r.outcome, byOutcome.get(r.outcome)! - 1);
+    this.client = { byOutcome, fromIntended: h, retried: 0 };
+  }
+
+  private addClient(r: RequestRecord, final: boolean): void {
+    const c = this.client!;
+    if (!final) {
+      if ((r.attempt ?? 1) === 1) c.retried++;
+      return;
+    }
+    c.byOutcome.set(r.outcome, (c.byOutcome.get(r.outcome) ?? 0) + 1);
+    if (r.outcome !== 'dropped' && r.outcome !== 'cancelled') recordNs(c.fromIntended, r.endAt - r.scheduledAt);
+  }
+
+  clientCounts(): ClientCounts {
+    const byOutcome = this.client?.byOutcome ?? this.byOutcome;
+    let requests = 0;
+    let lost = 0;
+    const failed: OutcomeCounts = {};
+    for (const o of OUTCOMES) {
+      const c = byOutcome.get(o) ?? 0;
+      requests += c;
+      if (c === 0 || !isLost(o)) continue;
+      failed[o] = c;
+      lost += c;
+    }
+    const cancelled = byOutcome.get('cancelled') ?? 0;
+    return {
+      requests,
+      retried: this.client?.retried ?? 0,
+      lost,
+      lossPct: requests - cancelled > 0 ? round((100 * lost) / (requests - cancelled), 4) : 0,
+      byOutcome: failed,
+      latencyFromIntendedMs: percentilesMs(this.client?.fromIntended ?? this.fromIntended),
+    };
   }
 
   counts(): Counts {
@@ -70,6 +126,8 @@ class Acc {
       latencyFromIntendedMs: percentilesMs(this.fromIntended),
       latencyFromSentMs: percentilesMs(this.fromSent),
       sendLagMs: percentilesMs(this.sendLag),
+      retries: this.retries,
+      client: this.clientCounts(),
     };
   }
 }

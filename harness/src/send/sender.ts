@@ -1,6 +1,7 @@
 // Sends one attempt per call through undici's dispatch API with a small handler (no body streams,
-// no promise per request: the hot path must reach 10k QPS on 2 cores). Never throws, never retries:
-// each attempt ends in exactly one RequestRecord handed to `onRecord`.
+// no promise per request: the hot path must reach 10k QPS on 2 cores). Never throws; each attempt ends in
+// exactly one RequestRecord handed to `onRecord`. It re-sends only when a client policy's `retry` hook
+// says so (send/policy.ts; none by default: the raw wire truth).
 import { Pool, type Dispatcher } from 'undici';
 import type { Outcome, Phase, RequestRecord } from '../record.ts';
 import { AttemptAbort, CANCEL_CODE, TIMEOUT_CODE, classifyError, classifyStatus, errorCodeOf } from './classify.ts';
@@ -27,6 +28,12 @@ export interface SenderConfig {
   now: () => number;
   /** Default wire for http targets; https targets always go through undici. */
   http?: HttpClient;
+  /**
+   * A client policy (send/policy.ts retryHook), asked about each failed attempt before its record goes
+   * out: a number is the delay in ms before the same seq is sent again (next attempt number, same
+   * scheduledAt, the first attempt's deadline), undefined leaves this failure as the client's result.
+   */
+  retry?: (r: RequestRecord) => number | undefined;
   onRecord: (r: RequestRecord) => void;
 }
 
@@ -69,13 +76,17 @@ class Attempt implements Tapped, Dispatcher.DispatchHandler, WireHandler {
   timer: NodeJS.Timeout | undefined;
   dispatched = false;
   writtenAt: number | undefined;
+  /** 1, or the client policy's re-send number (send/policy.ts) */
+  attempt = 1;
+  /** when the request's whole deadline ends, ns: the first attempt's send + timeout, kept by re-sends */
+  deadline = 0;
 
   constructor(
     private readonly sender: Sender,
     readonly seq: number,
     readonly target: Target,
     readonly scheduledAt: number,
-    readonly sentAt: number,
+    public sentAt: number,
   ) {
     this.origin = target.origin;
     this.path = target.path;
@@ -217,7 +228,37 @@ export class Sender {
     const a = new Attempt(this, seq, target, scheduledAt, this.cfg.now());
     this.live.add(a);
     target.inFlight++;
+    a.deadline = a.sentAt + this.cfg.timeoutMs * 1e6;
     a.timer = setTimeout(() => a.abort(TIMEOUT_CODE), this.cfg.timeoutMs);
+    this.enqueue(target, a);
+  }
+
+  /**
+   * The client policy's re-send of a failed attempt after `delayMs`. In flight from now, so the drain waits for it and a cancel ends it as a
+   * record. False when the request's deadline ends first: the failure stands.
+   */
+  private resend(prev: Attempt, delayMs: number): boolean {
+    const leftMs = (prev.deadline - this.cfg.now()) / 1e6 - delayMs;
+    if (leftMs <= 0) return false;
+    const a = new Attempt(this, prev.seq, prev.target, prev.scheduledAt, this.cfg.now()); // sentAt set again when it goes out
+    a.attempt = prev.attempt + 1;
+    a.deadline = prev.deadline;
+    this.live.add(a);
+    prev.target.inFlight++;
+    a.timer = setTimeout(() => a.abort(TIMEOUT_CODE), delayMs + leftMs);
+    const go = () => {
+      if (a.done) return;
+      a.sentAt = this.cfg.now();
+      this.enqueue(a.target, a);
+    };
+    // 0: once the current I/O callback has returned (the client has marked the failed socket), and before a
+    // tick the loop sends on the same turn (load/run.ts piggyback, queued after this)
+    if (delayMs > 0) setTimeout(go, delayMs);
+    else queueMicrotask(go);
+    return true;
+  }
+
+  private enqueue(target: Target, a: Attempt): void {
     // Hand undici no more than it has connections for: an attempt that times out while undici holds
     // it can only be aborted by destroying a socket, so waiting ones stay here, where ending them
     // costs nothing. We count ourselves rather than follow the pool's 'drain' event, which does
@@ -291,6 +332,11 @@ export class Sender {
     if (a.remoteAddr !== undefined) r.remoteAddr = a.remoteAddr;
     if (a.localPort !== undefined) r.localPort = a.localPort;
     if (a.servedBy !== undefined) r.servedBy = a.servedBy;
+    if (a.attempt > 1) r.attempt = a.attempt;
+    if (this.cfg.retry !== undefined && outcome !== 'ok' && outcome !== 'cancelled') {
+      const delayMs = this.cfg.retry(r);
+      if (delayMs !== undefined && this.resend(a, delayMs)) r.retried = true;
+    }
     this.cfg.onRecord(r);
   }
 
