@@ -97,7 +97,7 @@ test('load writes ledger.bin and summary.json; decode prints them as NDJSON and 
     const rows = csv.out.trim().split('\n');
     assert.equal(rows[0], CSV_COLUMNS.join(','));
     assert.equal(rows.length, 31);
-    assert.match(rows[1]!, /,ok,200,,none,127\.0\.0\.1:\d+,\d+,(true|false),pod-x,\d+,2$/);
+    assert.match(rows[1]!, /,ok,200,,none,127\.0\.0\.1:\d+,\d+,(true|false),pod-x,\d+,2,1,false$/);
     // a second run into the same folder is refused rather than overwriting it
     assert.equal((await run(['load', f.url, '--requests', '1', '--out', out])).code, 2);
   } finally {

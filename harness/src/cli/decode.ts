@@ -13,7 +13,7 @@ const usage = `usage: lossless decode <ledger.bin | run folder> [--format ndjson
 
 export const CSV_COLUMNS = [
   'seq', 'target', 'scheduledAt', 'sentAt', 'endAt', 'outcome', 'status', 'errorCode', 'phase', 'remoteAddr', 'localPort',
-  'reusedConnection', 'servedBy', 'bytesSent', 'bytesReceived',
+  'reusedConnection', 'servedBy', 'bytesSent', 'bytesReceived', 'attempt', 'retried',
 ] as const satisfies ReadonlyArray<keyof RequestRecord>;
 
 function csvCell(v: unknown): string {
@@ -23,7 +23,9 @@ function csvCell(v: unknown): string {
 }
 
 export function toCsvLine(r: RequestRecord): string {
-  return CSV_COLUMNS.map((c) => csvCell(r[c])).join(',');
+  // attempt and retried are spelled out on every row (1, false for a request sent once)
+  const full = { ...r, attempt: r.attempt ?? 1, retried: r.retried === true };
+  return CSV_COLUMNS.map((c) => csvCell(full[c])).join(',');
 }
 
 export const decodeCommand: Command = {

@@ -17,7 +17,8 @@ import { RunFolder } from '../folder/folder.ts';
 import type { Command, Io } from './command.ts';
 import { parseChoice, parseCount, parseDuration, parsePositive, utcStamp } from './units.ts';
 import { parseOptions } from './options.ts';
-import { budgetFlags, type Budgets } from '../budgets.ts';
+import { budgetFlags, type BudgetFlagValues, type Budgets } from '../budgets.ts';
+import { parseClientPolicy } from '../send/policy.ts';
 import { onInterrupt } from './signals.ts';
 import { writeRunOutputs, type RunOutputs } from '../report/folder.ts';
 
@@ -42,6 +43,13 @@ const usage = `usage: lossless load <url>... [options]
                           fewer wake-ups at high rates for up to D of send lag (recorded)
   --http wire|undici      the HTTP client for http: targets: wire, lossless's own (default: a third of
                           undici's CPU per request), or undici (https: targets always use undici)
+  --client P              which failed requests are sent again, as a real client would (default none: the raw
+                          wire truth, nothing re-sent); go: Go net/http's rule (a reused connection closed before
+                          any response byte; a POST only if nothing was written or it has an Idempotency-Key);
+                          browser: Chromium's (the same closes, any method); retries:N: a proxy or sidecar like
+                          Envoy with retry_on 5xx and num_retries N (refused/timed-out connects, resets, 5xx;
+                          jittered back-off from 25 ms). Every attempt is a ledger record; the summary shows
+                          the wire loss and the client-seen loss side by side
   --out DIR               (default results/<UTC yyyymmdd-hhmmss>-load/)
   --run-id ID             (default the output folder's name)
   --seq-base N            first seq number (default 0); seqs stay unique when two engines share a run
@@ -51,6 +59,8 @@ const usage = `usage: lossless load <url>... [options]
   --quiet                 no progress line and no text summary
   --json                  print summary.json on stdout instead of the text summary
   --max-loss P%|N         loss budget per target: a percentage (0.1%) or a count of lost requests; exit 1 beyond it
+  --max-client-loss P%|N  the same budget on the client-seen loss (requests whose last attempt failed under --client /
+                          load.client); --max-loss judges every failed attempt on the wire
   --max-window D          longest outage allowed per target (consecutive failures, any cause; 500ms, 2s); exit 1 beyond it
   --max-rollout-p99 D     p99 latency from the intended send time allowed per target (a load run has no rollout: over
                           all of it); exit 1 beyond it
@@ -72,6 +82,7 @@ const OPTIONS = {
   timing: { type: 'string' },
   'send-slack': { type: 'string' },
   http: { type: 'string' },
+  client: { type: 'string' },
   seed: { type: 'string' },
   out: { type: 'string' },
   'run-id': { type: 'string' },
@@ -80,6 +91,7 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
   json: { type: 'boolean' },
   'max-loss': { type: 'string' },
+  'max-client-loss': { type: 'string' },
   'max-window': { type: 'string' },
   'max-rollout-p99': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -152,6 +164,7 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
   const runId = v['run-id'] ?? (v.out === undefined ? stamp : outDir.split('/').filter(Boolean).pop() ?? stamp);
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(runId)) throw new UsageError(`--run-id '${runId}': expected 1-128 characters of letters, digits, '.', '_' or '-'`);
   const seqBase = v['seq-base'] === undefined ? undefined : parseCount('--seq-base', v['seq-base'], 2 ** 31);
+  const client = v.client === undefined ? undefined : parseClientPolicy('--client', v.client);
   if (v.stream && v.json) throw new UsageError('--stream and --json: both print on stdout; give one of them');
   return {
     config: {
@@ -160,13 +173,14 @@ export function planLoad(argv: string[], now = new Date()): LoadPlan {
       ...(body ? { body } : {}), ...(seed !== undefined ? { seed } : {}), ...(seqBase !== undefined ? { seqBase } : {}),
       ...(timing !== undefined ? { timing } : {}), ...(sendSlackUs !== undefined ? { sendSlackUs } : {}),
       ...(http !== undefined ? { http } : {}),
+      ...(client !== undefined ? { client } : {}),
     },
     outDir, quiet: v.quiet ?? false, json: v.json ?? false, stream: v.stream ?? false, help: false,
     ...budgetPart(v),
   };
 }
 
-function budgetPart(v: { 'max-loss'?: string | undefined; 'max-window'?: string | undefined; 'max-rollout-p99'?: string | undefined }): { budgets?: Budgets } {
+function budgetPart(v: BudgetFlagValues): { budgets?: Budgets } {
   const budgets = budgetFlags(v);
   return budgets ? { budgets } : {};
 }

@@ -14,6 +14,8 @@ const usage = `usage: lossless report <run dir>... [options]
   writes report.html, junit.xml and report.json into each run folder; a killed run (no summary.json)
   is reported from its ledger and marked partial
   --max-loss P%|N         loss budget per path: a percentage (0.1%) or a count of lost requests
+  --max-client-loss P%|N  the same budget on the client-seen loss (requests whose last attempt failed under --client /
+                          load.client); --max-loss judges every failed attempt on the wire
   --max-window D          longest outage allowed per path (consecutive failures < 1 s apart, any cause; 500ms, 2s)
   --max-rollout-p99 D     p99 latency from the intended send time over the rollout window allowed per path (800ms)
   --json                  print {runs: [{dir, html, junit, windows, longestOutageMs, gate}]} on stdout
@@ -30,6 +32,7 @@ export const reportCommand: Command = {
   async run(argv: string[], io: Io): Promise<number> {
     const { values: v, positionals } = parseOptions(argv, {
       'max-loss': { type: 'string' },
+      'max-client-loss': { type: 'string' },
       'max-window': { type: 'string' },
       'max-rollout-p99': { type: 'string' },
       quiet: { type: 'boolean' },

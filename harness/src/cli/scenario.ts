@@ -10,6 +10,8 @@ import { loadScenario } from '../scenario/schema.ts';
 import { compareRuns, formatComparison } from '../report/compare.ts';
 import { compareHtml } from '../report/comparepage.ts';
 import { budgetFlags } from '../budgets.ts';
+import { clientPolicyOf, wireAndClient } from '../load/text.ts';
+import { parseClientPolicy } from '../send/policy.ts';
 import { writeOutputFile } from '../folder/folder.ts';
 import { EXIT_BUDGET, EXIT_ENV, EXIT_INTERRUPTED, EXIT_OK, UsageError } from '../errors.ts';
 import type { Command, Io } from './command.ts';
@@ -25,6 +27,11 @@ const optionsHelp = `  --variant NAME          the variant to run (default: the 
   --variants              run every variant of the file, then compare them
   --repeat N              runs per variant (default 1; with --variants default 3)
   --max-loss X            budget: 0.1% of requests or a count such as 25 (overrides the file's budgets)
+  --client P              overrides the file's load.client: none (the wire truth), go, browser or retries:N; failed
+                          requests the client modelled would re-send are sent again (send/policy.ts), each attempt
+                          a ledger record, and the verdict shows wire and client-seen loss side by side
+  --max-client-loss P%|N  the same budget on the client-seen loss (requests whose last attempt failed under --client /
+                          load.client); --max-loss judges every failed attempt on the wire
   --max-window D          budget: the longest outage (consecutive failures, any cause) on any path, e.g. 500ms or 2s
   --max-rollout-p99 D     budget: p99 latency from the intended send time over the rollout window, per path (800ms)
   --results DIR           parent of the run folders (default results/)
@@ -44,6 +51,8 @@ const OPTIONS = {
   variants: { type: 'boolean' },
   repeat: { type: 'string' },
   'max-loss': { type: 'string' },
+  'max-client-loss': { type: 'string' },
+  client: { type: 'string' },
   'max-window': { type: 'string' },
   'max-rollout-p99': { type: 'string' },
   results: { type: 'string' },
@@ -80,6 +89,7 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
   const timing = v.timing === undefined ? undefined : parseChoice('--timing', v.timing, TIMINGS);
   const http = v.http === undefined ? undefined : parseChoice('--http', v.http, HTTP_CLIENTS);
   const budgets = budgetFlags(v);
+  const client = v.client === undefined ? undefined : parseClientPolicy('--client', v.client);
   const first = await loadScenario(file, v.variant); // validates the file (exit 2) before touching the cluster
   const variants = v.variants ? first.variants : [first.variant];
 
@@ -104,7 +114,7 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
           file, variant, signal: ac.signal, keep: v.keep === true, skipLabUp: v['no-lab-up'] === true, log,
           live: v.quiet ? false : v.verbose ? { everyMs: 1000 } : {},
           ...(timing !== undefined ? { timing } : {}), ...(http !== undefined ? { http } : {}),
-          ...(v.results !== undefined ? { resultsDir: v.results } : {}),
+          ...(v.results !== undefined ? { resultsDir: v.results } : {}), ...(client ? { client } : {}),
         });
         const done = await finishRun(run, budgets);
         folders.push({ variant, dir: run.dir });
@@ -139,9 +149,13 @@ async function execute(file: string, argv: string[], io: Io): Promise<number> {
 
 function verdictText(run: ScenarioRun, checks: Array<{ pass: boolean; message: string }>, html: string): string {
   const t = run.summary.totals;
+  const policy = clientPolicyOf(run.summary);
+  // with a client policy, both figures: every failed attempt on the wire, and the requests the client saw fail
+  const client = (c: typeof t) => (policy.kind !== 'none' && c.client ? `; client-seen ${c.client.lost} of ${c.client.requests} (${c.client.lossPct}%)` : '');
   const lines = [
     `${run.scenario.name} / ${run.scenario.variant}: ${t.lost} of ${t.scheduled - t.cancelled} requests lost (${t.lossPct}%)${run.interrupted ? ' [interrupted]' : ''}`,
-    ...run.summary.targets.map((x) => `  ${x.target}: ${x.lost} lost of ${x.scheduled - x.cancelled} (${x.lossPct}%), p99 ${x.latencyFromIntendedMs.p99} ms`),
+    ...(policy.kind !== 'none' ? [`  ${wireAndClient(t, policy)}`] : []),
+    ...run.summary.targets.map((x) => `  ${x.target}: ${x.lost} lost of ${x.scheduled - x.cancelled} (${x.lossPct}%)${client(x)}, p99 ${x.latencyFromIntendedMs.p99} ms`),
     `  host CPU: mean ${run.hostCpu.meanPct}%, max ${run.hostCpu.maxPct}%, ${run.hostCpu.saturatedSeconds} s at >= 90%`,
     ...checks.map((c) => `  ${c.pass ? 'ok  ' : 'FAIL'} ${c.message}`),
     `  ${html}`,

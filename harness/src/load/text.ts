@@ -19,8 +19,14 @@ export function clientPolicyOf(s: Summary): ClientPolicy {
  */
 export function wireAndClient(c: Counts, policy: ClientPolicy): string {
   const wire = `${c.lost} lost on the wire`;
-  if (policy.kind === 'none' || c.client === undefined) return wire;
-  return `${wire}; ${c.client.lost} would reach ${clientNoun(policy)} (${c.client.retried} re-sent, ${c.retries ?? 0} re-sends)`;
+  const client = clientSeenText(c, policy);
+  return client === '' ? wire : `${wire}; ${client}`;
+}
+
+/** "0 would reach a Go net/http client (26 re-sent, 26 re-sends)"; empty with no client policy. */
+export function clientSeenText(c: Counts, policy: ClientPolicy): string {
+  if (policy.kind === 'none' || c.client === undefined) return '';
+  return `${c.client.lost} would reach ${clientNoun(policy)} (${c.client.retried} re-sent, ${c.retries ?? 0} re-sends)`;
 }
 
 function pct(p: Percentiles): string {

@@ -13,7 +13,9 @@ import type { LossWindow } from './model.ts';
 import { longestOutageOf } from './windows.ts';
 import type { RolloutLatency } from './rollout.ts';
 
-export type CheckKind = 'measured' | 'maxLossPercent' | 'maxLost' | 'maxWindowMs' | 'maxRolloutP99Ms' | 'expect-loss' | 'expect-cause' | 'expect-no-loss';
+export type CheckKind =
+  | 'measured' | 'maxLossPercent' | 'maxLost' | 'maxClientLossPercent' | 'maxClientLost' | 'maxWindowMs' | 'maxRolloutP99Ms'
+  | 'expect-loss' | 'expect-cause' | 'expect-no-loss';
 
 export interface GateCheck {
   kind: CheckKind;
@@ -70,6 +72,11 @@ export function leadingCause(lost: Record<string, number>, named: readonly strin
   return { cause: top?.[0] ?? null, lost: top?.[1] ?? 0, total, named: top !== undefined && isNamed(top[0]), ranked };
 }
 
+/** `--client go` etc. as the run recorded it (config.client); none before client policies existed. */
+function clientLabel(s: Summary): string {
+  return `--client ${typeof s.config.client === 'string' ? s.config.client : 'none'}`;
+}
+
 function fmtPct(x: number): string {
   return `${Number(x.toPrecision(4))}%`;
 }
@@ -97,11 +104,17 @@ export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: B
     });
   }
 
+  // the figure an expectation is about: the wire (default) or, when the file says so, what the client saw
+  const onClient = expect?.figure === 'client';
+  const expLost = onClient ? (summary.totals.client?.lost ?? summary.totals.lost) : summary.totals.lost;
+  const expPct = onClient ? (summary.totals.client?.lossPct ?? summary.totals.lossPct) : summary.totals.lossPct;
+  const which = onClient ? `client-seen (${clientLabel(summary)}) ` : '';
+  const wireToo = onClient ? `; ${summary.totals.lost} lost on the wire` : '';
   if (expect?.loses) {
-    const lost = summary.totals.lost;
+    const lost = expLost;
     checks.push({
       kind: 'expect-loss', target: null, limit: '> 0', actual: lost, pass: lost > 0,
-      message: lost > 0 ? `expected loss and lost ${lost} (${fmtPct(summary.totals.lossPct)})` : 'expected this variant to lose requests, and it lost none: the scenario no longer reproduces its mechanism',
+      message: lost > 0 ? `expected ${which}loss and lost ${lost} (${fmtPct(expPct)})${wireToo}` : `expected this variant to lose requests${onClient ? ' as its client sees them' : ''}, and it lost none${wireToo}: the scenario no longer reproduces its mechanism`,
     });
     if (expect.causes && expect.causes.length > 0) {
       const lead = leadingCause(lostByCause(windows), expect.causes);
@@ -117,11 +130,11 @@ export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: B
     }
   } else {
     if (expect && !expect.loses) {
-      const lost = summary.totals.lost;
+      const lost = expLost;
       const ws = windows;
       checks.push({
         kind: 'expect-no-loss', target: null, limit: 0, actual: lost, pass: lost === 0,
-        message: lost === 0 ? 'expected no loss and lost none' : `expected no loss and lost ${lost}${why(ws)}`,
+        message: lost === 0 ? `expected no ${which}loss and lost none${wireToo}` : `expected no ${which}loss and lost ${lost}${wireToo}${why(ws)}`,
         ...(worst(ws) ? { window: worst(ws)! } : {}),
       });
     }
@@ -140,6 +153,26 @@ export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: B
         checks.push({
           kind: 'maxLost', target: t.target, limit: budgets.maxLost, actual: t.lost, pass,
           message: `lost ${t.lost} ${pass ? '<=' : '>'} budget ${budgets.maxLost}${pass ? '' : why(ws)}`,
+          ...(!pass && worst(ws) ? { window: worst(ws)! } : {}),
+        });
+      }
+      // the client-seen figure: requests whose last attempt failed under the run's client policy (a summary
+      // from before client policies has none: its wire figure is the client's)
+      const client = t.client ?? { lost: t.lost, lossPct: t.lossPct, requests: t.scheduled };
+      const who = `client-seen (${clientLabel(summary)})`;
+      if (budgets.maxClientLossPercent !== undefined) {
+        const pass = client.lossPct <= budgets.maxClientLossPercent;
+        checks.push({
+          kind: 'maxClientLossPercent', target: t.target, limit: budgets.maxClientLossPercent, actual: client.lossPct, pass,
+          message: `${who} loss ${fmtPct(client.lossPct)} (${client.lost} of ${client.requests}; ${t.lost} lost on the wire) ${pass ? '<=' : '>'} budget ${fmtPct(budgets.maxClientLossPercent)}${pass ? '' : why(ws)}`,
+          ...(!pass && worst(ws) ? { window: worst(ws)! } : {}),
+        });
+      }
+      if (budgets.maxClientLost !== undefined) {
+        const pass = client.lost <= budgets.maxClientLost;
+        checks.push({
+          kind: 'maxClientLost', target: t.target, limit: budgets.maxClientLost, actual: client.lost, pass,
+          message: `${who} lost ${client.lost} (${t.lost} on the wire) ${pass ? '<=' : '>'} budget ${budgets.maxClientLost}${pass ? '' : why(ws)}`,
           ...(!pass && worst(ws) ? { window: worst(ws)! } : {}),
         });
       }

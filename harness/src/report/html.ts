@@ -11,6 +11,8 @@ import type { ReportReducer } from './reducer.ts';
 import { PALETTE, buildView, type ViewData } from './view.ts';
 import { groupFailures, sortWindows, WINDOW_GAP_MS, windowsFromAttributions } from './windows.ts';
 import { outagesOf } from '../attribute/outage.ts';
+import { clientPolicyOf, clientSeenText } from '../load/text.ts';
+import { formatClientPolicy } from '../send/policy.ts';
 
 export const REPORT_VERSION = 1;
 
@@ -35,6 +37,10 @@ export function budgetsOf(input: ReportInput): Budgets {
   if (flags.maxLossPercent !== undefined || flags.maxLost !== undefined) {
     delete base.maxLossPercent;
     delete base.maxLost;
+  }
+  if (flags.maxClientLossPercent !== undefined || flags.maxClientLost !== undefined) {
+    delete base.maxClientLossPercent;
+    delete base.maxClientLost;
   }
   return { ...base, ...flags };
 }
@@ -86,8 +92,12 @@ export function renderHtml(input: ReportInput, red: ReportReducer, windows: Loss
   const view = buildView(input, red, windows);
   view.targets = view.targets.map((t) => label(t)!);
   const outcomeCols = OUTCOMES.filter((o) => o !== 'ok' && s.targets.some((t) => (t.byOutcome[o] ?? 0) > 0));
+  // with a client policy the table adds what the client saw beside the wire figures
+  const policy = clientPolicyOf(s);
+  const clientCols = policy.kind !== 'none';
   const pathRows = s.targets.map((t, i) => ({
     target: label(t.target), color: PALETTE[i % PALETTE.length], scheduled: t.scheduled, ok: t.ok, lost: t.lost, lossPct: t.lossPct,
+    clientLost: t.client?.lost ?? t.lost, clientLossPct: t.client?.lossPct ?? t.lossPct,
     outcomes: outcomeCols.map((o) => t.byOutcome[o] ?? 0),
     p50: t.latencyFromIntendedMs.p50, p99: t.latencyFromIntendedMs.p99, max: t.latencyFromIntendedMs.max, qps: t.actualQps,
   }));
@@ -106,7 +116,8 @@ export function renderHtml(input: ReportInput, red: ReportReducer, windows: Loss
     reportVersion: REPORT_VERSION,
     title, runId: s.runId, scenario: sc ?? {}, startedAt: s.startedAt, partial: s.partial,
     durationText: `${durationS.toFixed(1)} s`,
-    lossText: `${s.totals.lost} of ${s.totals.scheduled - s.totals.cancelled} (${s.totals.lossPct}%)`,
+    lossText: `${s.totals.lost} of ${s.totals.scheduled - s.totals.cancelled} (${s.totals.lossPct}%)${clientCols ? ` on the wire; ${clientSeenText(s.totals, policy)}` : ''}`,
+    clientCols, clientPolicy: formatClientPolicy(policy),
     gate: { ...gate, checks: gate.checks.map((c) => ({ ...c, target: label(c.target) })) }, verdictText, outcomeCols, pathRows,
     marksCapped: red.marks.length < red.lost, marksShown: red.marks.length, marksTotal: red.lost,
     outages: outagesOf(windows, WINDOW_GAP_MS).map((o) => ({

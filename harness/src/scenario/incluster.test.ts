@@ -106,3 +106,31 @@ test('a log follow broken mid-run and followed again from the start loses no rec
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a client policy reaches the loader (--client) and its re-sends come back as their own records, each (seq, attempt) once', async () => {
+  const base = { namespace: 'ns', image: 'i', url: 'http://svc/clusterip', runId: 'r1', qps: 10, connections: 1, keepalive: true, timeoutMs: 5000, arrivals: 'uniform' as const, maxDurationMs: 60_000 };
+  assert.ok(!loaderArgs(base).includes('--client'), 'none is the default: an older loader image needs no flag');
+  assert.ok(!loaderArgs({ ...base, client: { kind: 'none' } }).includes('--client'));
+  const args = loaderArgs({ ...base, client: { kind: 'retries', retries: 2 } });
+  assert.deepEqual(args.slice(args.indexOf('--client'), args.indexOf('--client') + 2), ['--client', 'retries:2']);
+  // the real CLI against a refusing port: every request tried three times
+  const dir = mkdtempSync(join(tmpdir(), 'lossless-stream-'));
+  try {
+    const { records, stream, code } = await streamRun(['load', 'http://127.0.0.1:1/r', '--qps', '20', '--requests', '4', '--timeout', '2s', '--client', 'retries:2', '--stream', '--quiet', '--out', join(dir, 'o')]);
+    assert.equal(code, 0, 'no budget set: losses alone do not fail the load');
+    const res = stream.result();
+    assert.equal(res.received, 12);
+    assert.equal(res.complete, true);
+    assert.deepEqual(records.map((r) => `${r.seq}:${r.attempt ?? 1}:${r.retried === true}`).sort(), [
+      '0:1:true', '0:2:true', '0:3:false', '1:1:true', '1:2:true', '1:3:false', '2:1:true', '2:2:true', '2:3:false', '3:1:true', '3:2:true', '3:3:false',
+    ]);
+    // a replayed line (log followed anew) is skipped by (seq, attempt), not by seq
+    const again = new LoaderStream(createRunTimer(), () => undefined);
+    again.line(JSON.stringify({ stream: 'header', runId: 'x', t0EpochNs: '0' }));
+    for (const r of [...records, ...records]) again.line(JSON.stringify(r));
+    assert.equal(again.result().replayed, 12);
+    assert.equal(again.count, 12);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -5,6 +5,7 @@
 
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { OUTCOMES, PHASES, type RequestRecord, type RunClock } from '../record.ts';
+import { formatClientPolicy, type ClientPolicy } from '../send/policy.ts';
 import { followPodLog, type LogFollow } from '../observe/podlog.ts';
 import { apply, poll, type Kube } from './kube.ts';
 
@@ -38,6 +39,8 @@ export interface LoaderSpec {
   maxInFlight?: number;
   /** Upper bound on the load's length; the runner stops it earlier by deleting the pod. */
   maxDurationMs: number;
+  /** The client policy (send/policy.ts); none when absent. */
+  client?: ClientPolicy;
 }
 
 export function loaderArgs(s: LoaderSpec): string[] {
@@ -47,6 +50,8 @@ export function loaderArgs(s: LoaderSpec): string[] {
     '--seq-base', String(IN_CLUSTER_SEQ_BASE), '--stream', '--quiet', '--out', '/tmp/lossless',
   ];
   if (s.maxInFlight !== undefined) args.push('--max-in-flight', String(s.maxInFlight));
+  // only when set: an image built before client policies knows no --client, and none is its behaviour
+  if (s.client !== undefined && s.client.kind !== 'none') args.push('--client', formatClientPolicy(s.client));
   return args;
 }
 
@@ -85,6 +90,12 @@ export function parseStreamedRecord(o: Record<string, unknown>): RequestRecord {
   if (typeof o.remoteAddr === 'string') r.remoteAddr = o.remoteAddr;
   if (typeof o.localPort === 'number') r.localPort = o.localPort;
   if (typeof o.servedBy === 'string') r.servedBy = o.servedBy;
+  if (o.attempt !== undefined) {
+    const a = num('attempt');
+    if (!Number.isInteger(a) || a < 1) throw new Error(`streamed record: attempt ${a} is not a whole number >= 1`);
+    if (a > 1) r.attempt = a;
+  }
+  if (o.retried === true) r.retried = true;
   return r;
 }
 
@@ -152,11 +163,13 @@ export class LoaderStream {
     if (this.shiftNs === undefined) return;
     try {
       const r = parseStreamedRecord(o);
-      if (this.seen.has(r.seq)) {
+      // a client policy's re-sends share the seq: one key per (seq, attempt); attempts stay far below 256
+      const key = r.seq * 256 + (r.attempt ?? 1);
+      if (this.seen.has(key)) {
         this.replayed++;
         return;
       }
-      this.seen.add(r.seq);
+      this.seen.add(key);
       r.scheduledAt += this.shiftNs;
       r.sentAt += this.shiftNs;
       r.endAt += this.shiftNs;

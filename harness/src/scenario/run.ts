@@ -13,6 +13,7 @@ import { RunFolder } from '../folder/folder.ts';
 import { createRunTimer } from '../load/clock.ts';
 import { defaultMaxInFlight, drive } from '../load/run.ts';
 import { LoadSession } from '../load/session.ts';
+import { formatClientPolicy, parseClientPolicy, type ClientPolicy } from '../send/policy.ts';
 import type { Summary } from '../load/summary.ts';
 import { watchCluster, type ClusterWatch } from '../observe/cluster.ts';
 import { parseEchoLine, derivePreStop } from '../observe/podlog.ts';
@@ -53,6 +54,8 @@ export interface ScenarioRunOptions {
   /** The in-cluster loader's image (the lab loads lossless/harness:dev). */
   harnessImage?: string;
   log?: (line: string) => void;
+  /** Overrides the file's load.client (`lossless scenario --client go`): which failed requests are sent again. */
+  client?: ClientPolicy;
   /** The live per-path counter on stderr during load: false for none; everyMs off a TTY (default 10 s). */
   live?: false | { everyMs?: number };
   /** The host load's --timing and --http (the engine's defaults when unset): to measure what the engine takes from the host. */
@@ -128,6 +131,8 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   if (o.live === false) live.silence();
   const log = (l: string) => live.line(l);
   const s = await loadScenario(o.file, o.variant);
+  if (o.client) s.load.client = formatClientPolicy(o.client); // scenario.json records the policy the run used
+  const client = parseClientPolicy('load.client', s.load.client);
   let images = o.labImages ?? {};
   if (s.cluster === 'lab' && !o.skipLabUp) {
     // Idempotent: reuses a running cluster, rebuilds and reloads the echo/harness images when their code changed.
@@ -253,7 +258,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
       loader = new InClusterLoader(k, k.kc, {
         namespace: s.namespace, image: harnessImage, url: targets.inCluster.url, runId, qps: s.load.qps,
         connections: s.load.connections, keepalive: s.load.keepalive, timeoutMs: s.load.timeout, arrivals: s.load.arrivals, maxDurationMs,
-        ...(s.load.maxInFlight !== undefined ? { maxInFlight: s.load.maxInFlight } : {}),
+        ...(s.load.maxInFlight !== undefined ? { maxInFlight: s.load.maxInFlight } : {}), client,
       }, clock, onRecord, log);
       await loader.start(120_000, o.signal);
     }
@@ -261,7 +266,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
       hostLoad = drive({
         targets: targets.host.map((t) => t.url), targetHeaders: targets.host.map((t) => t.headers), qps: s.load.qps, durationMs: maxDurationMs,
         connections: s.load.connections, keepalive: s.load.keepalive, timeoutMs: s.load.timeout, method: 'GET', headers: [],
-        maxInFlight: s.load.maxInFlight ?? defaultMaxInFlight(s.load.qps, s.load.timeout), arrivals: s.load.arrivals, runId,
+        maxInFlight: s.load.maxInFlight ?? defaultMaxInFlight(s.load.qps, s.load.timeout), arrivals: s.load.arrivals, runId, client,
         ...(o.timing !== undefined ? { timing: o.timing } : {}), ...(o.http !== undefined ? { http: o.http } : {}),
       }, session, clock, { signal: stopLoad.signal });
     }
@@ -331,7 +336,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
   timeline.close();
   const hostCpu = cpu.stop();
   // The ledger's trailer and summary.json (with the host CPU: on 2 cores a starved node loses requests of its own), once.
-  const summary = session.close({ partial: summaryPartial, config: { scenario: s.name, variant: s.variant, load: s.load, paths: s.paths }, hostCpu });
+  const summary = session.close({ partial: summaryPartial, config: { scenario: s.name, variant: s.variant, load: s.load, paths: s.paths, client: s.load.client }, hostCpu });
   if (session.failure && !error) error = session.failure;
   if (!o.keep) {
     log(`deleting namespace ${s.namespace}`);

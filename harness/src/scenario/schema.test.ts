@@ -133,12 +133,27 @@ test('bad values name the field path, the value and what is allowed', () => {
     [(d) => (d.variants.default = 'other'), /variants\.default: got "other"; allowed: one of the variant blocks: naive, fixed/],
     [(d) => (d.variants.naive.expect = { loses: true, causes: ['gremlins'] }), /variants\.naive\.expect\.causes\.0: got "gremlins"; allowed: one of "routed-before-ready"/],
     [(d) => delete d.workload.strategy, /workload\.strategy: got nothing \(missing\)/],
+    [(d) => (d.load.client = 'chrome'), /load\.client: got "chrome"; allowed: none, go, browser or retries:N \(N 1-9\)/],
+    [(d) => (d.load.client = 'retries:12'), /load\.client: got "retries:12"; allowed: none, go, browser or retries:N/],
+    [(d) => (d.load.client = 3), /load\.client: got 3; allowed: none, go, browser or retries:N/],
+    [(d) => (d.variants.fixed.expect = { loses: false, figure: 'user' }), /variants\.fixed\.expect\.figure: got "user"; allowed: one of "wire", "client"/],
+    [(d) => (d.variants.fixed.load = { client: 'go' }), /variants\.fixed\.load/],
   ];
   for (const [mutate, re] of cases) {
     const d = doc();
     mutate(d);
     assert.match(issuesOf(d), re);
   }
+});
+
+test('load.client: none by default, a policy kept as written (scenario.json shows it), shared by the variants', () => {
+  assert.equal(parse(doc()).load.client, 'none');
+  const d = doc();
+  d.load.client = 'retries:2';
+  d.variants.fixed.expect = { loses: false, figure: 'client' };
+  assert.equal(parse(d, 'naive').load.client, 'retries:2');
+  assert.equal(parse(d, 'fixed').load.client, 'retries:2');
+  assert.deepEqual(parse(d, 'fixed').expect, { loses: false, figure: 'client' });
 });
 
 test('an unknown --variant is an error listing the variants', () => {

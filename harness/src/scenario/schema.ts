@@ -13,6 +13,7 @@ import { budgetsSchema, expectationSchema, type Budgets, type Expectation } from
 import { UsageError } from '../errors.ts';
 import { DEFAULT_PRESET, LIMITS, PRESET_NAMES, PRESETS, type HealthCheckSettings, type PresetName } from '../lab/cloudlb/settings.ts';
 import { DURATION_HELP, parseDurationMs as parseGoDurationMs } from '../duration.ts';
+import { CLIENT_HELP, parseClientPolicy } from '../send/policy.ts';
 
 /** Limits for hostile files: the catalogue's files are under 5 KiB and use no aliases. */
 export const MAX_SCENARIO_BYTES = 256 * 1024;
@@ -30,6 +31,18 @@ const duration = z
   .string({ error: DURATION_HELP })
   .refine((s) => parseDurationMs(s) !== undefined, { error: DURATION_HELP })
   .transform((s) => parseDurationMs(s) as number);
+
+/** A client policy (send/policy.ts): `none`, `go`, `browser` or `retries:N`. */
+const clientPolicy = z.string({ error: CLIENT_HELP }).refine((v) => isClientPolicy(v), { error: CLIENT_HELP });
+
+function isClientPolicy(v: string): boolean {
+  try {
+    parseClientPolicy('load.client', v);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const seconds = z.number({ error: 'a whole number of seconds >= 0' }).int().min(0);
 
@@ -183,6 +196,9 @@ const load = z.strictObject({
   maxInFlight: z.number().int().min(1).optional(),
   // Wait this long after the workload is ready before sending (pods with a cold period warm up first).
   startAfter: duration.prefault('0ms'),
+  // Which failed requests are sent again, as the client modelled would (send/policy.ts): none (the wire
+  // truth), go, browser, retries:N. Every attempt is in the ledger; the verdict shows both loss figures.
+  client: clientPolicy.default('none'),
 });
 
 const rollout = z.strictObject({
