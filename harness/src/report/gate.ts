@@ -74,7 +74,8 @@ export function leadingCause(lost: Record<string, number>, named: readonly strin
 
 /** `--client go` etc. as the run recorded it (config.client); none before client policies existed. */
 function clientLabel(s: Summary): string {
-  return `--client ${typeof s.config.client === 'string' ? s.config.client : 'none'}`;
+  const c = (s.config as Record<string, unknown> | undefined)?.client;
+  return `--client ${typeof c === 'string' ? c : 'none'}`;
 }
 
 function fmtPct(x: number): string {
@@ -159,12 +160,12 @@ export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: B
       // the client-seen figure: requests whose last attempt failed under the run's client policy (a summary
       // from before client policies has none: its wire figure is the client's)
       const client = t.client ?? { lost: t.lost, lossPct: t.lossPct, requests: t.scheduled };
-      const who = `client-seen (${clientLabel(summary)})`;
+      const who = () => `client-seen (${clientLabel(summary)})`;
       if (budgets.maxClientLossPercent !== undefined) {
         const pass = client.lossPct <= budgets.maxClientLossPercent;
         checks.push({
           kind: 'maxClientLossPercent', target: t.target, limit: budgets.maxClientLossPercent, actual: client.lossPct, pass,
-          message: `${who} loss ${fmtPct(client.lossPct)} (${client.lost} of ${client.requests}; ${t.lost} lost on the wire) ${pass ? '<=' : '>'} budget ${fmtPct(budgets.maxClientLossPercent)}${pass ? '' : why(ws)}`,
+          message: `${who()} loss ${fmtPct(client.lossPct)} (${client.lost} of ${client.requests}; ${t.lost} lost on the wire) ${pass ? '<=' : '>'} budget ${fmtPct(budgets.maxClientLossPercent)}${pass ? '' : why(ws)}`,
           ...(!pass && worst(ws) ? { window: worst(ws)! } : {}),
         });
       }
@@ -172,7 +173,7 @@ export function evaluateGate(summary: Summary, windows: LossWindow[], budgets: B
         const pass = client.lost <= budgets.maxClientLost;
         checks.push({
           kind: 'maxClientLost', target: t.target, limit: budgets.maxClientLost, actual: client.lost, pass,
-          message: `${who} lost ${client.lost} (${t.lost} on the wire) ${pass ? '<=' : '>'} budget ${budgets.maxClientLost}${pass ? '' : why(ws)}`,
+          message: `${who()} lost ${client.lost} (${t.lost} on the wire) ${pass ? '<=' : '>'} budget ${budgets.maxClientLost}${pass ? '' : why(ws)}`,
           ...(!pass && worst(ws) ? { window: worst(ws)! } : {}),
         });
       }
