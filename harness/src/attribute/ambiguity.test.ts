@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attribute } from './attribute.ts';
-import { burst, endpoint, ev, GONE, only, readyPod } from './fixture.ts';
+import { burst, endpoint, ev, GONE, only, readyPod } from '../../test/attribution.ts';
 
 const CLUSTER_IP = { remoteAddr: '10.96.0.10:80' };
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Attribution, LifecycleEvent, RequestRecord } from '../record.ts';
-import { burst, endpoint, ev, GONE, MS, only, readyPod, rec } from './fixture.ts';
+import { burst, endpoint, ev, GONE, MS, only, readyPod, rec } from '../../test/attribution.ts';
 import { attribute, attributeStream, attributeWithSkew } from './attribute.ts';
 import { summarizeAttributions } from './summary.ts';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attribute } from './attribute.ts';
-import { burst, endpoint, ev, GONE, MS, only, readyPod, rec } from './fixture.ts';
+import { burst, endpoint, ev, GONE, MS, only, readyPod, rec } from '../../test/attribution.ts';
 
 const lb = '172.18.255.200:80';
 

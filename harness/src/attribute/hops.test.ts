@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AttributeOptions } from './attribute.ts';
 import { attribute } from './attribute.ts';
-import { burst, endpoint, ev, GONE, only, readyPod, rec } from './fixture.ts';
+import { burst, endpoint, ev, GONE, only, readyPod, rec } from '../../test/attribution.ts';
 
 const paths: AttributeOptions['paths'] = {
   clusterip: { via: 'clusterip', service: 'echo-clusterip' },

@@ -7,7 +7,7 @@ import type { Summary } from '../load/summary.ts';
 import { evaluateGate } from '../report/gate.ts';
 import { windowsFromAttributions } from '../report/windows.ts';
 import { attribute } from './attribute.ts';
-import { burst, endpoint, ev, GONE, MS, readyPod } from './fixture.ts';
+import { burst, endpoint, ev, GONE, MS, readyPod } from '../../test/attribution.ts';
 import { longestOutage, outagesOf } from './outage.ts';
 import { summarizeAttributions } from './summary.ts';
 

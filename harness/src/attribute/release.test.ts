@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RequestRecord } from '../record.ts';
 import { attribute } from './attribute.ts';
-import { ev, only, readyPod, rec } from './fixture.ts';
+import { ev, only, readyPod, rec } from '../../test/attribution.ts';
 
 const OLD = ['echo-6d5f7c9b8-x1abc', 'echo-6d5f7c9b8-x2def'];
 const NEW = 'echo-84c7f5d96-n1ghi';

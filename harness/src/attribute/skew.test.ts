@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { attributeWithSkew } from './attribute.ts';
-import { burst, endpoint, ev, GONE, only, readyPod } from './fixture.ts';
+import { burst, endpoint, ev, GONE, only, readyPod } from '../../test/attribution.ts';
 
 /** One clock; the watch delivered old-1's deletion 900 ms after the kubelet had already sent SIGTERM. */
 function lateDeletion(sigtermMs = 10_010) {

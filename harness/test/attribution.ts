@@ -2,7 +2,7 @@
 // the echo's log lines, the ledger's records): shared by the attribution tests.
 
 import assert from 'node:assert/strict';
-import type { Attribution, LifecycleEvent, Outcome, RequestRecord } from '../record.ts';
+import type { Attribution, LifecycleEvent, Outcome, RequestRecord } from '../src/record.ts';
 
 export const MS = 1e6;
 let seq = 0;
