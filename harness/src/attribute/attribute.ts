@@ -3,7 +3,8 @@
 //
 // Each lost request is judged on its own first: which pod it hit (servedBy, the pod IP it connected to,
 // or for a reused socket the pod that socket served before) and which mechanisms on the timeline fit its
-// time and outcome. The most specific fitting cause wins (order below); other fits are named in the
+// time and outcome, by one rule per cause (rules.ts, causes/). The most specific fitting cause wins when
+// the failure names its pod, evidence decides when it names none (choose()); other fits are named in the
 // evidence, never silently dropped; a request that fits none is `unexplained`. Then failures on the same
 // target, with the same cause and pods, close in time, become one window.
 //
@@ -11,77 +12,17 @@
 // (skew.ts). The data plane (kube-proxy, nginx) acts on a change some time after the watch reports it:
 // `dataplaneLagMs` is how long after an endpoint change a failure is still tied to it.
 
-import { type Attribution, type Cause, isLost, type LifecycleEvent, type Outcome, type RequestRecord } from '../record.ts';
+import { type Attribution, type Cause, isLost, type LifecycleEvent, type RequestRecord } from '../record.ts';
 import { describe } from './evidence.ts';
-import type { NodeClock } from '../observe/clock.ts';
 import { correctSkew, type NodeSkew, skewFromClocks } from './skew.ts';
-import { PodAnswers, type ReleaseFacts, ReleaseJudge } from './release.ts';
+import { PodAnswers, type ReleaseFit, ReleaseJudge } from './release.ts';
 import { ProviderLoad } from './warmup.ts';
-import { buildTimeline, changesOn, deadFrom, endpointsAt, type EndpointPoint, firstChangeAfter, isProvider, type PathHops, type PodFacts, type Timeline, zerosOn } from './timeline.ts';
+import { type AttributeOptions, CONN_CUT, type Failure, type Fit, ipOf, type Judged, MS, type ResolvedOptions, type Window } from './rule.ts';
+import { rankOf, RELEASE_RULES, ROLLOUT_RULES } from './rules.ts';
+import { buildTimeline, isProvider, type PodFacts, type Timeline } from './timeline.ts';
 
 export type { PathHops } from './timeline.ts';
-
-export interface AttributeOptions {
-  /** Failures further apart than this start a new window (ms). */
-  gapMs?: number;
-  /** How long after an endpoint change the data plane may still route by the old state (ms). */
-  dataplaneLagMs?: number;
-  /** Slack after an ingress reload before it routes by the new config (ms). */
-  ingressLagMs?: number;
-  /** Margin added to measured lags in fixes: max(this, 20%) (ms). */
-  marginMs?: number;
-  /** Each node's clock against the host's, measured at run start (env.json nodeClocks): the only skew applied. */
-  clocks?: readonly NodeClock[];
-  /** Per target, the hops its requests cross: its Service, its ingress controller. Without it every event is every path's. */
-  paths?: Record<string, PathHops>;
-}
-
-/** Options with their defaults filled in. */
-export type ResolvedOptions = Required<Omit<AttributeOptions, 'clocks'>>;
-
-const MS = 1e6;
-const S = 1e9;
-
-/** Most specific first: the first cause that fits a failure labels it. */
-const PRIORITY: Cause[] = [
-  'registry-provider-initialising',
-  'registry-stale-after-sigterm',
-  'consumer-cache-stale',
-  'sigkill-in-flight',
-  'lb-connection-cut',
-  'persistent-connection-cut',
-  'no-ready-endpoints',
-  'ingress-upstream-stale',
-  'lb-health-check-lag',
-  'lb-no-local-endpoint',
-  'routed-after-sigterm',
-  'routed-before-ready',
-];
-
-const CONN_CUT: ReadonlySet<Outcome> = new Set(['stale-keepalive', 'reset-before-response', 'reset-during-body']);
-const NO_ANSWER: ReadonlySet<Outcome> = new Set(['connect-refused', 'connect-timeout', 'reset-before-response', 'stale-keepalive', 'reset-during-body', 'timeout', 'other']);
-
-export interface Fit {
-  cause: Cause;
-  pods: string[];
-  /** When the mechanism started for this pod (its SIGTERM, its endpoint change...): among pods that fit
-   * the same cause, the one whose mechanism started last before the failure is the likelier one. */
-  since: number;
-  /** Events that tie this failure to the cause (used as evidence). */
-  anchors: LifecycleEvent[];
-  /** The mechanism held at the failure's instant (false: only if the data plane lagged behind a change). */
-  sure: boolean;
-  /** For `ambiguous`: the best fit of each pod that could have caused it. */
-  candidates?: Fit[];
-  /** broken-release / baseline: the error rates that decided it. */
-  release?: ReleaseFacts;
-}
-
-export interface Judged {
-  r: RequestRecord;
-  fit: Fit;
-  others: Cause[];
-}
+export type { AttributeOptions, Fit, Judged, ResolvedOptions, Window } from './rule.ts';
 
 interface ConnHistory {
   at: number;
@@ -208,8 +149,9 @@ export function attributeDigest(d: RecordDigest, events: readonly LifecycleEvent
       dropped.push(r);
       continue;
     }
-    const fits = registryTargets.has(r.target) ? judgeRegistryPath(r, tl) : judge(r, tl, connPod(r), o);
-    const best: Fit = choose(fits, r, tl, connPod(r)) ?? release.judge(r) ?? { cause: 'unexplained', pods: r.servedBy ? [r.servedBy] : [], anchors: [], since: 0, sure: false };
+    const q = failureOf(r, tl, connPod(r), o, registryTargets.has(r.target), release);
+    const fits = ROLLOUT_RULES.flatMap((rule) => rule.fits(q)).sort((a, b) => rankOf(a.cause) - rankOf(b.cause) || b.since - a.since);
+    const best: Fit = choose(fits, r, tl, q.connPod) ?? RELEASE_RULES.flatMap((rule) => rule.fits(q))[0] ?? { cause: 'unexplained', pods: r.servedBy ? [r.servedBy] : [], anchors: [], since: 0, sure: false };
     const named = new Set([best.cause, ...(best.candidates ?? []).map((c) => c.cause)]);
     judged.push({ r, fit: best, others: [...new Set(fits.map((f) => f.cause).filter((c) => !named.has(c)))] });
   }
@@ -233,7 +175,7 @@ function choose(fits: Fit[], r: RequestRecord, tl: Timeline, connPodName: string
   const named = r.servedBy ?? connPodName ?? ((tl.podByIp.get(ipOf(r.remoteAddr) ?? '') ?? []).length === 1 ? 'ip' : undefined);
   if (named) return fits[0];
   const pool = fits.some((f) => f.sure) ? fits.filter((f) => f.sure) : fits;
-  // per pod (or pod-less mechanism), its most specific fit; fits arrive sorted by PRIORITY then since
+  // per pod (or pod-less mechanism), its most specific fit; fits arrive sorted by the rule list (rules.ts) then since
   const perPods = new Map<string, Fit>();
   for (const f of pool) {
     const key = [...f.pods].sort().join(',');
@@ -259,237 +201,32 @@ function choose(fits: Fit[], r: RequestRecord, tl: Timeline, connPodName: string
   };
 }
 
-function ipOf(addr: string | undefined): string | undefined {
-  if (!addr) return undefined;
-  const m = /^\[?([^\]]+?)\]?:\d+$/.exec(addr);
-  return m ? m[1] : addr;
-}
-
-
-
-/**
- * A failure the registry consumer answered for a provider (servedBy = the provider it picked). The consumer
- * routes by its own list, not by endpoints: what matters is when the registry and the consumer's list
- * caught up with the provider, measured on the consumer's side.
- */
-function judgeRegistry(r: RequestRecord, f: PodFacts): Fit[] {
-  const fits: Fit[] = [];
-  const add = (cause: Cause, anchors: Array<LifecycleEvent | undefined>, since: number) =>
-    fits.push({ cause, pods: [f.pod], since, sure: true, anchors: anchors.filter((e): e is LifecycleEvent => e !== undefined) });
-  // The consumer picked the provider when the request reached it (about sentAt); the failure is reported
-  // at endAt (a refusal at once, a timeout after the consumer's upstream timeout).
-  const picked = r.sentAt;
-  const jitter = 0.05 * S;
-  const listenEv = f.events.find((e) => e.kind === 'listening');
-  const readyEv = f.events.find((e) => e.kind === 'ready');
-  const registeredBefore = f.registered !== undefined && f.registered <= picked + jitter;
-  // Registered (or listed) before the app listened or was ready.
-  if (registeredBefore || f.consumerAdded !== undefined) {
-    const serveAt = f.listening;
-    if (serveAt === undefined || picked < serveAt + jitter || (f.appReady !== undefined && picked < f.appReady)) {
-      add('registry-provider-initialising', [f.registeredEvent, listenEv ?? readyEv], f.registered ?? f.consumerAdded ?? 0);
-    } else if (f.cold !== undefined && r.status !== 502 && picked < serveAt + f.cold.coldMs * MS) {
-      // Still cold (as observed: failing or slow alone in its first seconds): a timeout or a queue-full answer, not a refusal.
-      add('registry-provider-initialising', [f.registeredEvent, listenEv], f.registered ?? serveAt);
-    }
-  }
-  const dead = deadFrom(f);
-  if (dead !== undefined && dead <= Math.max(r.sentAt, r.endAt) + jitter) {
-    if (f.registryGone === undefined || picked < f.registryGone) {
-      add('registry-stale-after-sigterm', [f.deletingEvent, f.sigtermEvent, f.registryGoneEvent], dead);
-    } else if (f.consumerDropped === undefined || picked < f.consumerDropped + jitter) {
-      add('consumer-cache-stale', [f.sigtermEvent ?? f.deletingEvent, f.registryGoneEvent, f.consumerDroppedEvent], f.registryGone);
-    }
-  }
-  return fits;
-}
-
-/**
- * A failure on the registry path. Naming a provider (the consumer's 502/504): judged by the registry's and
- * the consumer's timeline. Naming none: the consumer had no provider to pick (503), or nothing fits.
- */
-function judgeRegistryPath(r: RequestRecord, tl: Timeline): Fit[] {
-  const provider = r.servedBy !== undefined ? tl.pods.get(r.servedBy) : undefined;
-  if (provider && isProvider(provider)) {
-    return judgeRegistry(r, provider).sort((a, b) => PRIORITY.indexOf(a.cause) - PRIORITY.indexOf(b.cause) || b.since - a.since);
-  }
-  const t = Math.max(r.sentAt, r.endAt);
-  const z = tl.consumerEmpty.find((x) => t >= x.from && t <= x.to + 0.05 * S);
-  if (!z) return [];
-  return [{ cause: 'no-ready-endpoints', pods: [], since: z.from, sure: true, anchors: [z.startEvent, ...(z.endEvent ? [z.endEvent] : [])] }];
-}
-
-/** The cloud LB's configuration and the event by which it cut connections in [from, to]: a backend marked
- * down or a reload, under drainMs 0 (HAProxy's on-marked-down shutdown-sessions, hard-stop-after). */
-function lbCut(tl: Timeline, from: number, to: number, service: string | undefined): [LifecycleEvent, LifecycleEvent] | undefined {
-  const drops = [...tl.lbConfigs.filter((c) => c.detail?.change === 'reload'), ...[...tl.lbBackends.values()].flatMap((m) => [...m.values()].flat())]
-    .filter((e) => e.kind !== 'lb-backend-up' && e.at >= from && e.at <= to && (service === undefined || e.object === `Service/${service}`))
-    .sort((a, b) => a.at - b.at);
-  for (const e of drops) {
-    // a reload's old process drains by the configuration it ran; a down by the one in effect
-    const rule = [...tl.lbConfigs].reverse().find((c) => c.object === e.object && (e.kind === 'lb-config' ? c.at < e.at : c.at <= e.at)) ?? e;
-    if (rule.kind === 'lb-config' && Number(rule.detail?.drainMs) === 0) return [rule, e];
-  }
-  return undefined;
-}
-
-/** Nodes the cloud LB had up at t (HAProxy starts every server up) that had had local pods and had none
- * left at t or before the request ended (a connection the LB sent there hangs: kube-proxy drops it, the
- * LB retries the same node): the LB's health-check lag. */
-function lbLagFits(tl: Timeline, t: number, end: number, service: string | undefined): Array<{ pods: string[]; anchors: LifecycleEvent[]; since: number; sure: boolean }> {
-  const out: Array<{ pods: string[]; anchors: LifecycleEvent[]; since: number; sure: boolean }> = [];
-  for (const svc of new Set(tl.lbConfigs.map((c) => (c.object ?? '').replace(/^Service\//, '')))) {
-    if (service !== undefined && svc !== service) continue;
-    const config = [...tl.lbConfigs].reverse().find((c) => c.at <= t && c.object === `Service/${svc}`);
-    const points = tl.endpoints.get(svc);
-    const pt = endpointsAt(points, t);
-    if (!config || !pt) continue;
-    for (const node of String(config.detail?.backends ?? '').split(',').filter(Boolean)) {
-      const none = (p: EndpointPoint) => (p.usableByNode.get(node)?.size ?? 0) === 0;
-      const firstNone = none(pt) ? pt : (points ?? []).find((p) => p.at > t && p.at <= end && none(p));
-      if (!firstNone) continue;
-      const states = tl.lbBackends.get(svc)?.get(node) ?? [];
-      const last = [...states].reverse().find((e) => e.at <= t);
-      if (last?.kind === 'lb-backend-down') continue;
-      // never had a local pod: the first check ruled it out before the address was published
-      const lastLocal = [...(points ?? [])].reverse().find((p) => p.at < firstNone.at && !none(p));
-      if (!lastLocal) continue;
-      const emptied = (points ?? []).find((p) => p.at > lastLocal.at && none(p));
-      const down = states.find((e) => e.kind === 'lb-backend-down' && e.at > t);
-      // sure when the node was already empty at the send; else it emptied while the connection hung
-      out.push({ pods: [...lastLocal.usableByNode.get(node)!], anchors: [config, ...(down ? [down] : [])], since: emptied?.at ?? lastLocal.at, sure: none(pt) });
-    }
-  }
-  return out;
-}
-
-function judge(r: RequestRecord, tl: Timeline, connPodName: string | undefined, o: ResolvedOptions): Fit[] {
-  const fits: Fit[] = [];
-  // When the failure happened. A refusal, a reset before any response or a proxy's 5xx comes back at
-  // once, so its end is when the pod was found gone: sentAt can be earlier than the real connect when
-  // the client's event loop stalled (seen on the lab: bursts sharing one sentAt, refused 300 ms later).
-  // A timeout's end says nothing; a reset during the body happened to a request the pod had accepted.
+/** What every rule reads of one failure, computed once. */
+function failureOf(r: RequestRecord, tl: Timeline, connPod: string | undefined, o: ResolvedOptions, registry: boolean, release: ReleaseJudge): Failure {
   const t = r.outcome === 'connect-timeout' || r.outcome === 'timeout' || r.outcome === 'reset-during-body' ? r.sentAt : Math.max(r.sentAt, r.endAt);
-  const lag = o.dataplaneLagMs * MS;
-  const proxy5xx = r.outcome === 'http-5xx' && !r.servedBy; // answered by a proxy in front of the pods
-  const podErr = r.servedBy !== undefined && !CONN_CUT.has(r.outcome) ? r.servedBy : undefined; // the pod itself answered with an error
   const ipPods = tl.podByIp.get(ipOf(r.remoteAddr) ?? '') ?? [];
-  const known = r.servedBy ?? connPodName ?? (ipPods.length === 1 ? ipPods[0] : undefined);
-  const candidates = known ? [tl.pods.get(known)].filter((f): f is PodFacts => f !== undefined) : [...tl.pods.values()];
-  // A socket reused and then cut was routed long before: no routing decision was made for this request
-  // (kube-proxy pins connections), or the cut is between the client and a proxy.
-  const routed = !(r.reusedConnection && CONN_CUT.has(r.outcome));
-  const add = (cause: Cause, pods: string[], anchors: Array<LifecycleEvent | undefined>, since = 0, sure = true) =>
-    fits.push({ cause, pods, since, sure, anchors: anchors.filter((e): e is LifecycleEvent => e !== undefined) });
-  // Log lines and request stamps are two clocks read in two processes: a refusal stamped a few ms before
-  // the SIGTERM line that caused it is still caused by it.
-  const jitter = 0.05 * S;
-  const hops = o.paths[r.target];
-  /** The pod had stopped taking work by `at`; the jitter applies to log times, not to request stamps. */
-  const stoppedBy = (f: PodFacts, dead: number, at: number) => dead <= at + (f.acceptedUntil !== undefined && dead === f.acceptedUntil + 1 ? 0 : jitter);
-
-  // SIGKILL while this request was in flight (finishedAt has whole seconds: the kill is within [apiAt, apiAt+1 s] and before its receive).
-  // A refused or timed-out connect was never in flight at the pod.
-  if ((NO_ANSWER.has(r.outcome) || proxy5xx) && r.outcome !== 'connect-refused' && r.outcome !== 'connect-timeout') {
-    for (const f of candidates) {
-      if (f.killed === undefined || !f.killedEvent) continue;
-      const lo = f.killed;
-      const hi = Math.min(f.killedEvent.at, f.killedEvent.apiAt !== undefined ? f.killedEvent.apiAt + S : Infinity);
-      if (r.sentAt <= hi && r.endAt >= lo - 0.05 * S) add('sigkill-in-flight', [f.pod], [f.deletingEvent, f.killedEvent], lo);
-    }
-  }
-  // A reused connection the cloud LB cut: it dropped a backend (marked it down, or reloaded) without draining.
-  if (r.reusedConnection && CONN_CUT.has(r.outcome)) {
-    const cut = !hops || hops.via === 'lb' ? lbCut(tl, r.sentAt - 0.5 * S, r.endAt + 0.5 * S, hops?.service) : undefined;
-    if (cut) add('lb-connection-cut', [], cut, cut[1]!.at);
-  }
-  // A reused connection whose pod went away, or that an ingress reload closed.
-  if (r.reusedConnection && CONN_CUT.has(r.outcome)) {
-    const f = connPodName ? tl.pods.get(connPodName) : undefined;
-    const gone = f ? Math.min(deadFrom(f) ?? Infinity, f.exit ?? Infinity) : Infinity;
-    if (f && gone <= r.endAt + 0.5 * S) add('persistent-connection-cut', [f.pod], [f.sigtermEvent ?? f.deletingEvent], gone);
-    else {
-      const reload = [...changesOn(tl, hops)].reverse().find((e) => e.at <= r.endAt + 0.5 * S && e.at >= r.sentAt - 5 * S);
-      if (reload) add('persistent-connection-cut', [], [reload], reload.at);
-    }
-  }
-  // The Service had no endpoint to send to (or had none a moment ago and the data plane lags). A proxy
-  // such as the ingress needs a ready one; kube-proxy also uses serving terminating endpoints.
-  for (const z of zerosOn(tl, hops, proxy5xx)) {
-    if (t >= z.from && t <= z.to + lag) add('no-ready-endpoints', [], [z.startEvent, z.endEvent], z.from, t <= z.to + jitter);
-  }
-  // Proxy 5xx after the endpoints dropped the pod but before the ingress acted on it.
-  if (proxy5xx) {
-    for (const f of candidates) {
-      const dead = deadFrom(f);
-      if (dead === undefined || !stoppedBy(f, dead, t) || f.routingGone === undefined || t < f.routingGone) continue;
-      const change = firstChangeAfter(tl, f.routingGone, hops);
-      if (change && t <= change.at + o.ingressLagMs * MS) add('ingress-upstream-stale', [f.pod], [f.sigtermEvent ?? f.deletingEvent, f.routingGoneEvent, change], f.routingGone);
-    }
-  }
-  // The LB's announcing node had no usable local endpoint while other nodes had.
-  if (NO_ANSWER.has(r.outcome) && !r.servedBy && routed && (!hops || hops.via === 'lb')) {
-    // The Service behind the LB IP connected to (the path's own, or what MetalLB said it assigned); else any.
-    const lbSvc = hops?.service ?? tl.serviceByLbIp.get(ipOf(r.remoteAddr) ?? '');
-    const ann = [...tl.announces].reverse().find((e) => e.at <= t && (lbSvc === undefined || e.detail?.service === lbSvc));
-    const node = ann?.node;
-    const svc = String(ann?.detail?.service ?? '');
-    const pt = endpointsAt(tl.endpoints.get(svc), t);
-    if (ann && node && pt) {
-      const local = pt.usableByNode.get(node)?.size ?? 0;
-      let elsewhere = 0;
-      for (const [n, set] of pt.usableByNode) if (n !== node) elsewhere += set.size;
-      if (local === 0 && elsewhere > 0) {
-        const points = tl.endpoints.get(svc) ?? [];
-        const lastLocal = [...points].reverse().find((p) => p.at <= t && (p.usableByNode.get(node)?.size ?? 0) > 0);
-        add('lb-no-local-endpoint', [...(lastLocal?.usableByNode.get(node) ?? [])], [ann], ann.at);
-      }
-    }
-  }
-  // The cloud LB still sent new connections to a node left without a local endpoint: its health check had
-  // not marked the node down yet (interval × unhealthyThreshold). The client only sees the LB's address.
-  if (NO_ANSWER.has(r.outcome) && !r.servedBy && routed && (!hops || hops.via === 'lb')) {
-    for (const l of lbLagFits(tl, t, Math.max(t, r.endAt), hops?.service)) add('lb-health-check-lag', l.pods, l.anchors, l.since, l.sure);
-  }
-  // The pod had stopped (SIGTERM) while the routing still sent it traffic.
-  if ((NO_ANSWER.has(r.outcome) && routed) || proxy5xx || podErr) {
-    for (const f of candidates) {
-      const dead = deadFrom(f);
-      if (dead === undefined || !stoppedBy(f, dead, t)) continue;
-      if (podErr && podErr !== f.pod) continue;
-      // Without a routing-off event on the timeline, the pod object's deletion (or 30 s) bounds the blame.
-      const routedUntil = f.routingGone ?? f.gone ?? dead + 30 * S;
-      if (t > routedUntil + lag && !podErr) continue;
-      add('routed-after-sigterm', [f.pod], [f.deletingEvent, f.sigtermEvent, f.routingGoneEvent], dead, podErr !== undefined || t <= routedUntil + jitter);
-    }
-  }
-  // The pod was in endpoints before its app was ready.
-  for (const f of candidates) {
-    if (f.endpointReady === undefined || t < f.endpointReady - 0.5 * S) continue;
-    if (podErr === f.pod) {
-      const readyAt = f.appReady ?? f.listening;
-      if (readyAt !== undefined && t < readyAt) add('routed-before-ready', [f.pod], [f.endpointReadyEvent, f.events.find((e) => e.kind === 'ready' || e.kind === 'listening')], f.endpointReady);
-      continue;
-    }
-    if (!f.hasLogs || !((NO_ANSWER.has(r.outcome) && routed) || proxy5xx)) continue;
-    const acceptsAt = f.listening ?? f.appReady;
-    if (acceptsAt === undefined || t < acceptsAt) add('routed-before-ready', [f.pod], [f.endpointReadyEvent, f.events.find((e) => e.kind === 'listening' || e.kind === 'ready')], f.endpointReady, t >= f.endpointReady - jitter);
-  }
-  fits.sort((a, b) => PRIORITY.indexOf(a.cause) - PRIORITY.indexOf(b.cause) || b.since - a.since);
-  return fits;
+  const known = r.servedBy ?? connPod ?? (ipPods.length === 1 ? ipPods[0] : undefined);
+  const provider = registry && r.servedBy !== undefined ? tl.pods.get(r.servedBy) : undefined;
+  let verdict: { v: ReleaseFit | undefined } | undefined;
+  return {
+    r,
+    tl,
+    o,
+    hops: o.paths[r.target],
+    connPod,
+    t,
+    lag: o.dataplaneLagMs * MS,
+    proxy5xx: r.outcome === 'http-5xx' && !r.servedBy,
+    podErr: r.servedBy !== undefined && !CONN_CUT.has(r.outcome) ? r.servedBy : undefined,
+    candidates: known ? [tl.pods.get(known)].filter((f): f is PodFacts => f !== undefined) : [...tl.pods.values()],
+    routed: !(r.reusedConnection && CONN_CUT.has(r.outcome)),
+    registry,
+    provider: provider && isProvider(provider) ? provider : undefined,
+    release: () => (verdict ??= { v: release.judge(r) }).v,
+  };
 }
 
 // ---- windows ----
-
-export interface Window {
-  target: string;
-  cause: Cause;
-  pods: string[];
-  items: Judged[];
-  dropped: RequestRecord[];
-  start: number;
-  end: number;
-}
 
 function group(judged: Judged[], dropped: RequestRecord[], gapNs: number): Window[] {
   const windows: Window[] = [];
