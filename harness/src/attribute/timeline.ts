@@ -3,7 +3,7 @@
 // Service and node.
 
 import type { LifecycleEvent } from '../record.ts';
-import { providerList } from '../observe/registrylog.ts';
+import { type PodEntry, podHistories } from './history.ts';
 import type { ColdSpan } from './warmup.ts';
 
 export interface PodFacts {
@@ -110,13 +110,7 @@ export interface Timeline {
 const ROUTING_OFF = new Set(['endpoint-not-ready', 'endpoint-removed', 'endpoint-terminating']);
 
 export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
-  const sorted = [...events].sort((a, b) => a.at - b.at);
-  const pods = new Map<string, PodFacts>();
-  const facts = (pod: string): PodFacts => {
-    let f = pods.get(pod);
-    if (!f) pods.set(pod, (f = { pod, ips: new Set(), events: [], hasLogs: false }));
-    return f;
-  };
+  const { pods: histories, sorted } = podHistories(events);
   const routingChanges: LifecycleEvent[] = [];
   const announces: LifecycleEvent[] = [];
   const serviceByLbIp = new Map<string, string>();
@@ -137,94 +131,18 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
       lbBackends.set(svc, byNode);
       byNode.set(e.node, [...(byNode.get(e.node) ?? []), e]);
     }
-    if (e.kind === 'consumer-list') {
-      // a list change names the providers it added and removed: those are facts about them
-      for (const p of providerList(e.detail?.added)) {
-        const f = facts(p);
-        f.consumerAdded ??= e.at;
-        if (e.detail?.pollIntervalMs !== undefined) f.consumerPollMs = Number(e.detail.pollIntervalMs);
-      }
-      for (const p of providerList(e.detail?.removed)) {
-        const f = facts(p);
-        if (f.consumerDropped === undefined) {
-          f.consumerDropped = e.at;
-          f.consumerDroppedEvent = e;
-        }
-      }
-    }
-    if (!e.pod || e.source === 'ingress') continue;
-    const f = facts(e.pod);
-    f.events.push(e);
-    if (e.podIP) f.ips.add(e.podIP);
-    if (e.node && e.source !== 'pod-log') f.node = e.node;
-    if (e.detail?.hasReadinessProbe !== undefined) f.hasReadinessProbe = e.detail.hasReadinessProbe === true;
-    if (e.detail?.preStopSeconds !== undefined && e.kind !== 'prestop-start') f.preStopSeconds = Number(e.detail.preStopSeconds);
-    if (e.detail?.gracePeriodSeconds !== undefined) f.gracePeriodSeconds = Number(e.detail.gracePeriodSeconds);
-    if (typeof e.detail?.podTemplate === 'string') f.template = e.detail.podTemplate;
-    if (e.source === 'pod-log') f.hasLogs = true;
-    switch (e.kind) {
-      case 'endpoint-ready':
-        if (f.endpointReady === undefined) {
-          f.endpointReady = e.at;
-          f.endpointReadyEvent = e;
-        }
-        break;
-      case 'listening':
-        f.listening ??= e.at;
-        break;
-      case 'ready':
-        f.appReady ??= e.at;
-        break;
-      case 'pod-deleting':
-        if (f.deleting === undefined) {
-          f.deleting = e.at;
-          f.deletingEvent = e;
-        }
-        break;
-      case 'sigterm':
-        if (f.sigterm === undefined) {
-          f.sigterm = e.at;
-          f.sigtermEvent = e;
-        }
-        break;
-      case 'pod-killed':
-        if (f.killed === undefined) {
-          // finishedAt (whole seconds, floored) is before the receive time: take the earlier one.
-          f.killed = e.apiAt !== undefined ? Math.min(e.at, e.apiAt) : e.at;
-          f.killedEvent = e;
-        }
-        break;
-      case 'exit':
-        f.exit = e.at;
-        f.exitLogged = true;
-        break;
-      case 'pod-terminated':
-        f.exit ??= e.apiAt !== undefined ? Math.min(e.at, e.apiAt) : e.at;
-        f.terminatedAt ??= e.at;
-        break;
-      case 'last-request':
-        f.lastRequest = e.at;
-        break;
-      case 'pod-gone':
-        f.gone ??= e.at;
-        break;
-      case 'registry-register':
-        // the registry's own view (source registry) is what consumers act on: it wins over the provider's line
-        if (f.registered === undefined || (e.source === 'registry' && f.registeredEvent?.source !== 'registry' && f.registryGone === undefined)) {
-          f.registered = e.at;
-          f.registeredEvent = e;
-        }
-        if (e.detail?.warmupMs !== undefined) f.advertisedWarmupMs = Number(e.detail.warmupMs);
-        break;
-      case 'registry-deregister':
-      case 'registry-expire':
-        if (f.registryGone === undefined || (e.source === 'registry' && f.registryGoneEvent?.source !== 'registry')) {
-          f.registryGone = e.at;
-          f.registryGoneEvent = e;
-        }
-        break;
-    }
   }
+  // Per pod, from its history: the events naming it (a routing layer's own lines are about the layer, not
+  // the controller pod that logged them; an event naming only an IP is the lanes' concern), and the
+  // consumer's list changes naming it. Pods in the order their first such event came.
+  const order = new Map<LifecycleEvent, number>(sorted.map((e, i) => [e, i]));
+  const judged = (x: PodEntry) => (x.via === 'pod' && x.e.source !== 'ingress') || x.via === 'consumer-added' || x.via === 'consumer-removed';
+  const pods = new Map<string, PodFacts>();
+  const withFacts = [...histories.values()]
+    .map((h) => ({ pod: h.pod, entries: h.entries.filter(judged) }))
+    .filter((h) => h.entries.length > 0)
+    .sort((a, b) => (order.get(a.entries[0]!.e) ?? 0) - (order.get(b.entries[0]!.e) ?? 0));
+  for (const h of withFacts) pods.set(h.pod, podFacts(h.pod, h.entries));
   // A SIGKILL the watch did not report (the pod object went away before its terminated status was
   // seen): the app logged SIGTERM but never its exit, and the pod ended at its grace deadline. The kill
   // came between the deadline and the deadline + 2 s (the kubelet's minimum grace after preStop).
@@ -317,6 +235,96 @@ export function buildTimeline(events: readonly LifecycleEvent[]): Timeline {
     hasPodLogs: [...pods.values()].some((p) => p.hasLogs),
     ...(rolloutStart ? { rolloutStart } : {}),
   };
+}
+
+/** A pod's facts from its history's entries (in time order). */
+function podFacts(pod: string, entries: readonly PodEntry[]): PodFacts {
+  const f: PodFacts = { pod, ips: new Set(), events: [], hasLogs: false };
+  for (const { via, e } of entries) {
+    if (via === 'consumer-added') {
+      f.consumerAdded ??= e.at;
+      if (e.detail?.pollIntervalMs !== undefined) f.consumerPollMs = Number(e.detail.pollIntervalMs);
+      continue;
+    }
+    if (via === 'consumer-removed') {
+      if (f.consumerDropped === undefined) {
+        f.consumerDropped = e.at;
+        f.consumerDroppedEvent = e;
+      }
+      continue;
+    }
+    f.events.push(e);
+    if (e.podIP) f.ips.add(e.podIP);
+    if (e.node && e.source !== 'pod-log') f.node = e.node;
+    if (e.detail?.hasReadinessProbe !== undefined) f.hasReadinessProbe = e.detail.hasReadinessProbe === true;
+    if (e.detail?.preStopSeconds !== undefined && e.kind !== 'prestop-start') f.preStopSeconds = Number(e.detail.preStopSeconds);
+    if (e.detail?.gracePeriodSeconds !== undefined) f.gracePeriodSeconds = Number(e.detail.gracePeriodSeconds);
+    if (typeof e.detail?.podTemplate === 'string') f.template = e.detail.podTemplate;
+    if (e.source === 'pod-log') f.hasLogs = true;
+    switch (e.kind) {
+      case 'endpoint-ready':
+        if (f.endpointReady === undefined) {
+          f.endpointReady = e.at;
+          f.endpointReadyEvent = e;
+        }
+        break;
+      case 'listening':
+        f.listening ??= e.at;
+        break;
+      case 'ready':
+        f.appReady ??= e.at;
+        break;
+      case 'pod-deleting':
+        if (f.deleting === undefined) {
+          f.deleting = e.at;
+          f.deletingEvent = e;
+        }
+        break;
+      case 'sigterm':
+        if (f.sigterm === undefined) {
+          f.sigterm = e.at;
+          f.sigtermEvent = e;
+        }
+        break;
+      case 'pod-killed':
+        if (f.killed === undefined) {
+          // finishedAt (whole seconds, floored) is before the receive time: take the earlier one.
+          f.killed = e.apiAt !== undefined ? Math.min(e.at, e.apiAt) : e.at;
+          f.killedEvent = e;
+        }
+        break;
+      case 'exit':
+        f.exit = e.at;
+        f.exitLogged = true;
+        break;
+      case 'pod-terminated':
+        f.exit ??= e.apiAt !== undefined ? Math.min(e.at, e.apiAt) : e.at;
+        f.terminatedAt ??= e.at;
+        break;
+      case 'last-request':
+        f.lastRequest = e.at;
+        break;
+      case 'pod-gone':
+        f.gone ??= e.at;
+        break;
+      case 'registry-register':
+        // the registry's own view (source registry) is what consumers act on: it wins over the provider's line
+        if (f.registered === undefined || (e.source === 'registry' && f.registeredEvent?.source !== 'registry' && f.registryGone === undefined)) {
+          f.registered = e.at;
+          f.registeredEvent = e;
+        }
+        if (e.detail?.warmupMs !== undefined) f.advertisedWarmupMs = Number(e.detail.warmupMs);
+        break;
+      case 'registry-deregister':
+      case 'registry-expire':
+        if (f.registryGone === undefined || (e.source === 'registry' && f.registryGoneEvent?.source !== 'registry')) {
+          f.registryGone = e.at;
+          f.registryGoneEvent = e;
+        }
+        break;
+    }
+  }
+  return f;
 }
 
 function consumerEmptyIntervals(sorted: readonly LifecycleEvent[]): ZeroInterval[] {

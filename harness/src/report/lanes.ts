@@ -2,7 +2,7 @@
 // endpoints, terminating and in preStop, and the instants that matter (created, ready, SIGTERM, exit).
 // Times are seconds since the run's origin, clipped to the report's range.
 import type { LifecycleEvent } from '../record.ts';
-import { providerList } from '../observe/registrylog.ts';
+import { type PodEntry, podHistories } from '../attribute/history.ts';
 
 export type SpanKind = 'alive' | 'ready' | 'endpoint' | 'terminating' | 'prestop';
 export type PointKind = 'created' | 'ready' | 'endpoint-removed' | 'deleting' | 'sigterm' | 'last-request' | 'exit' | 'killed';
@@ -27,22 +27,14 @@ const GLOBAL_KINDS = new Set(['rollout-start', 'rollout-end', 'ingress-reload', 
 const sec = (ns: number) => Math.round(ns / 1e6) / 1000;
 
 export function buildLanes(events: LifecycleEvent[], range: { from: number; to: number }): { lanes: PodLane[]; global: GlobalMark[]; ipToPod: Map<string, string> } {
-  const sorted = [...events].sort((a, b) => a.at - b.at);
-  const ipToPod = new Map<string, string>();
-  for (const e of sorted) if (e.pod && e.podIP) ipToPod.set(e.podIP, e.pod);
-
-  const byPod = new Map<string, LifecycleEvent[]>();
+  // the pods' histories are attribution's too (attribute/history.ts): one reading of which event is whose
+  const { pods, ipToPod, others } = podHistories(events);
+  const byPod = new Map<string, LifecycleEvent[]>([...pods].map(([pod, h]) => [pod, h.entries.map((x) => laneEvent(pod, x))]));
   const global: GlobalMark[] = [];
-  for (const e of withConsumerLists(sorted)) {
-    const pod = e.pod ?? (e.podIP ? ipToPod.get(e.podIP) : undefined);
-    if (pod) {
-      let list = byPod.get(pod);
-      if (!list) byPod.set(pod, (list = []));
-      list.push(e);
-    } else if (GLOBAL_KINDS.has(e.kind)) {
-      const t = sec(e.at);
-      if (t >= range.from && t <= range.to) global.push({ t, kind: e.kind, label: globalLabel(e) });
-    }
+  for (const e of others) {
+    if (!GLOBAL_KINDS.has(e.kind)) continue;
+    const t = sec(e.at);
+    if (t >= range.from && t <= range.to) global.push({ t, kind: e.kind, label: globalLabel(e) });
   }
 
   const clip = (t: number) => Math.min(range.to, Math.max(range.from, t));
@@ -169,19 +161,13 @@ export function buildLanes(events: LifecycleEvent[], range: { from: number; to: 
 
 /**
  * The registry path has no endpoints: a provider is routed while it is in the consumer's list. Each
- * consumer-list change becomes, per provider added or removed, the endpoint event of a "Service" named
- * after the consumer's list, so the lane's endpoint span shows when the consumer could pick it.
+ * consumer-list change that added or removed it is drawn as the endpoint event of a "Service" named after
+ * the consumer's list, so the lane's endpoint span shows when the consumer could pick it.
  */
-function withConsumerLists(sorted: readonly LifecycleEvent[]): LifecycleEvent[] {
-  const out: LifecycleEvent[] = [];
-  for (const e of sorted) {
-    out.push(e);
-    if (e.kind !== 'consumer-list') continue;
-    const service = `${e.pod ?? 'consumer'}'s list`;
-    for (const p of providerList(e.detail?.added)) out.push({ at: e.at, source: 'consumer', kind: 'endpoint-ready', pod: p, detail: { service } });
-    for (const p of providerList(e.detail?.removed)) out.push({ at: e.at, source: 'consumer', kind: 'endpoint-removed', pod: p, detail: { service } });
-  }
-  return out;
+function laneEvent(pod: string, { via, e }: PodEntry): LifecycleEvent {
+  if (via !== 'consumer-added' && via !== 'consumer-removed') return e;
+  const service = `${e.pod ?? 'consumer'}'s list`;
+  return { at: e.at, source: 'consumer', kind: via === 'consumer-added' ? 'endpoint-ready' : 'endpoint-removed', pod, detail: { service } };
 }
 
 function globalLabel(e: LifecycleEvent): string {
