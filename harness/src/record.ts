@@ -81,24 +81,6 @@ export function runNsToEpochMs(clock: RunClock, ns: number): number {
 export const EVENT_SOURCES = ['watch', 'pod-log', 'ingress', 'lb', 'registry', 'consumer', 'runner'] as const;
 export type EventSource = (typeof EVENT_SOURCES)[number];
 
-/**
- * One thing that happened to a pod, an endpoint or a routing layer. `kind` is a short verb from
- * LIFECYCLE_KINDS; `at` is the receive time (watches) or the logged time (pod logs) in run ns.
- */
-export interface LifecycleEvent {
-  at: number;
-  source: EventSource;
-  kind: LifecycleKind;
-  pod?: string;
-  podIP?: string;
-  node?: string;
-  /** The API object this came from, e.g. `EndpointSlice/echo-abc12` or `Ingress/echo`. */
-  object?: string;
-  /** The API's own timestamp when it has one (whole seconds), ns since origin. */
-  apiAt?: number;
-  detail?: Record<string, string | number | boolean>;
-}
-
 export const LIFECYCLE_KINDS = [
   // from watches
   'pod-created',
@@ -148,6 +130,115 @@ export const LIFECYCLE_KINDS = [
   'load-end',
 ] as const;
 export type LifecycleKind = (typeof LIFECYCLE_KINDS)[number];
+
+export type Scalar = string | number | boolean;
+type ScalarName = 'string' | 'number' | 'boolean';
+
+/**
+ * The detail fields each kind is known to carry, with their types: what attribution and the report read.
+ * One table for the types below, the run folder's check of timeline.ndjson (folder/artifacts.ts) and
+ * lifecycleEvent()'s check of events built from a log line or a watch.
+ */
+const POD_SPEC = { hasReadinessProbe: 'boolean', gracePeriodSeconds: 'number', preStopSeconds: 'number', podTemplate: 'string' } as const;
+const EXIT = { container: 'string', exitCode: 'number', reason: 'string' } as const;
+const ENDPOINT = { service: 'string', slice: 'string', ready: 'boolean', serving: 'boolean', terminating: 'boolean' } as const;
+const LB_BACKEND = { listener: 'string', reason: 'string', worker: 'string' } as const;
+const REGISTRY = { consumer: 'string', reason: 'string', op: 'string', warmupMs: 'number' } as const;
+export const EVENT_DETAIL_FIELDS = {
+  'pod-created': POD_SPEC,
+  'pod-deleting': POD_SPEC,
+  'pod-started': { container: 'string', restartCount: 'number' },
+  'pod-terminated': EXIT,
+  'pod-killed': { ...EXIT, inferred: 'boolean' },
+  'endpoint-added': ENDPOINT,
+  'endpoint-ready': ENDPOINT,
+  'endpoint-not-ready': ENDPOINT,
+  'endpoint-terminating': ENDPOINT,
+  'endpoint-removed': ENDPOINT,
+  'replicaset-scaled': { replicaSet: 'string', from: 'number', to: 'number' },
+  'k8s-event': { reason: 'string', type: 'string', message: 'string', involvedKind: 'string', involvedName: 'string', count: 'number' },
+  'prestop-start': { preStopSeconds: 'number' },
+  'prestop-end': { ms: 'number' },
+  'ingress-reload': { controller: 'string' },
+  'ingress-upstreams': { controller: 'string' },
+  'lb-announce': { service: 'string', initial: 'boolean' },
+  'lb-backend-up': LB_BACKEND,
+  'lb-backend-down': LB_BACKEND,
+  'lb-config': { backends: 'string', healthPort: 'number', intervalMs: 'number', unhealthyThreshold: 'number', healthyThreshold: 'number', drainMs: 'number', change: 'string' },
+  'registry-register': REGISTRY,
+  'registry-deregister': REGISTRY,
+  'registry-expire': REGISTRY,
+  'consumer-list': { providers: 'string', added: 'string', removed: 'string', reason: 'string', pollIntervalMs: 'number' },
+} as const satisfies Partial<Record<LifecycleKind, Record<string, ScalarName>>>;
+
+type Fields = typeof EVENT_DETAIL_FIELDS;
+type TypeOfName<T> = T extends 'string' ? string : T extends 'number' ? number : boolean;
+/** Fields a source adds beyond the known ones (a log line's extras, the watch's `initial`): scalars, unread. */
+export type Extras = { [field: string]: Scalar | undefined };
+export type DetailOf<K extends LifecycleKind> = (K extends keyof Fields ? { [F in keyof Fields[K]]?: TypeOfName<Fields[K][F]> } : unknown) & Extras;
+
+interface EventBase {
+  at: number;
+  source: EventSource;
+  pod?: string;
+  podIP?: string;
+  node?: string;
+  /** The API object this came from, e.g. `EndpointSlice/echo-abc12` or `Ingress/echo`. */
+  object?: string;
+  /** The API's own timestamp when it has one (whole seconds), ns since origin. */
+  apiAt?: number;
+}
+
+/** An event of one kind, its detail typed by it. */
+export type EventOf<K extends LifecycleKind> = EventBase & { kind: K; detail?: DetailOf<K> };
+
+/**
+ * One thing that happened to a pod, an endpoint or a routing layer: a union typed by `kind` (narrow on it
+ * to read the detail's known fields). `at` is the receive time (watches) or the logged time (pod logs) in
+ * run ns.
+ */
+export type LifecycleEvent = { [K in LifecycleKind]: EventOf<K> }[LifecycleKind];
+
+/** The known detail fields of `kind` that `detail` has with another type, as "field: got type, want type". */
+export function detailMismatches(kind: LifecycleKind, detail: Readonly<Record<string, unknown>> | undefined): string[] {
+  const known: Readonly<Record<string, ScalarName>> | undefined = (EVENT_DETAIL_FIELDS as Partial<Record<LifecycleKind, Record<string, ScalarName>>>)[kind];
+  if (!known || !detail) return [];
+  const out: string[] = [];
+  for (const [field, want] of Object.entries(known)) {
+    const v = detail[field];
+    if (v !== undefined && typeof v !== want) out.push(`${field}: ${typeof v}, want ${want}`);
+  }
+  return out;
+}
+
+/** A timeline line as an event, or what is wrong with it (naming the field, its value and what is allowed). */
+export function checkLifecycleEvent(v: unknown): LifecycleEvent | string {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not an object';
+  const o = v as Record<string, unknown>;
+  if (typeof o.at !== 'number' || !Number.isFinite(o.at)) return `at: ${JSON.stringify(o.at)}, want a number (run ns)`;
+  if (!(EVENT_SOURCES as readonly unknown[]).includes(o.source)) return `source: ${JSON.stringify(o.source)}, want one of ${EVENT_SOURCES.join(', ')}`;
+  if (!(LIFECYCLE_KINDS as readonly unknown[]).includes(o.kind)) return `kind: ${JSON.stringify(o.kind)}, want one of LIFECYCLE_KINDS (record.ts)`;
+  if (o.detail !== undefined && (o.detail === null || typeof o.detail !== 'object' || Array.isArray(o.detail))) return `detail: ${JSON.stringify(o.detail)}, want an object of scalars`;
+  const bad = detailMismatches(o.kind as LifecycleKind, o.detail as Record<string, unknown> | undefined);
+  if (bad.length > 0) return `detail.${bad[0]} (${String(o.kind)})`;
+  // checked: a known kind whose known detail fields have their types
+  return v as LifecycleEvent;
+}
+
+/**
+ * An event whose kind is known only at run time (a watch transition, a log line): its detail's known
+ * fields are checked against the table, and one of another type is left out (a log line saying
+ * `"warmupMs":"5s"` must not reach attribution as a number).
+ */
+export function lifecycleEvent(base: EventBase & { kind: LifecycleKind; detail?: Readonly<Record<string, Scalar>> }): LifecycleEvent {
+  const { detail, ...rest } = base;
+  if (!detail) return rest as LifecycleEvent;
+  const bad = new Set(detailMismatches(base.kind, detail).map((m) => m.slice(0, m.indexOf(':'))));
+  const kept: Record<string, Scalar> = {};
+  for (const [k, v] of Object.entries(detail)) if (!bad.has(k)) kept[k] = v;
+  // checked above against the kind's known fields: the one place a run-time kind meets its type
+  return { ...rest, detail: kept } as LifecycleEvent;
+}
 
 // ---- attribution ----
 

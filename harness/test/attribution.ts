@@ -2,7 +2,7 @@
 // the echo's log lines, the ledger's records): shared by the attribution tests.
 
 import assert from 'node:assert/strict';
-import type { Attribution, LifecycleEvent, Outcome, RequestRecord } from '../src/record.ts';
+import { type Attribution, detailMismatches, type EventSource, type LifecycleEvent, lifecycleEvent, type LifecycleKind, type Outcome, type RequestRecord, type Scalar } from '../src/record.ts';
 
 export const MS = 1e6;
 let seq = 0;
@@ -32,11 +32,21 @@ export function burst(target: string, fromMs: number, toMs: number, outcome: Out
   return out;
 }
 
-export function ev(tMs: number, kind: LifecycleEvent['kind'], pod: string | undefined, extra: Partial<LifecycleEvent> = {}): LifecycleEvent {
+/** What a hand-written event may set besides its time, kind and pod. */
+export interface EventParts {
+  source?: EventSource;
+  node?: string;
+  podIP?: string;
+  object?: string;
+  apiAt?: number;
+  detail?: Record<string, Scalar>;
+}
+
+export function ev(tMs: number, kind: LifecycleKind, pod: string | undefined, extra: EventParts = {}): LifecycleEvent {
   const source = (['process-start', 'listening', 'ready', 'sigterm', 'last-request', 'exit'] as string[]).includes(kind) ? 'pod-log' : kind.startsWith('ingress') ? 'ingress' : kind === 'lb-announce' ? 'lb' : 'watch';
-  const e: LifecycleEvent = { at: tMs * MS, source, kind, ...extra };
-  if (pod) e.pod = pod;
-  return e;
+  const bad = detailMismatches(kind, extra.detail);
+  assert.deepEqual(bad, [], `a hand-written ${kind} event with a detail field of the wrong type`);
+  return lifecycleEvent({ at: tMs * MS, source, kind, ...extra, ...(pod ? { pod } : {}) });
 }
 
 /** A pod that is ready in Service `svc` from `tMs`. */
@@ -52,7 +62,7 @@ export function readyPod(pod: string, ip: string, node: string, tMs: number, svc
   ];
 }
 
-export function endpoint(tMs: number, kind: LifecycleEvent['kind'], pod: string, ip: string, node: string, state: { ready: boolean; serving: boolean; terminating: boolean }, svc = 'echo-clusterip'): LifecycleEvent {
+export function endpoint(tMs: number, kind: LifecycleKind, pod: string, ip: string, node: string, state: { ready: boolean; serving: boolean; terminating: boolean }, svc = 'echo-clusterip'): LifecycleEvent {
   return ev(tMs, kind, pod, { node, podIP: ip, detail: { service: svc, ...state } });
 }
 

@@ -3,7 +3,7 @@
 // or changing a verdict. The field meanings are documented in load/SUMMARY.md and results/README.md.
 import { z } from 'zod';
 import { budgetsSchema, expectationSchema } from '../budgets.ts';
-import { CAUSES, EVENT_SOURCES, LIFECYCLE_KINDS, OUTCOMES, type Attribution, type LifecycleEvent } from '../record.ts';
+import { CAUSES, detailMismatches, EVENT_SOURCES, LIFECYCLE_KINDS, OUTCOMES, type Attribution, type LifecycleEvent } from '../record.ts';
 
 /** Every file a run folder can hold, by the stage that writes it. */
 export const ARTIFACTS = {
@@ -116,7 +116,12 @@ const eventSchema = z.object({
   object: z.string().optional(),
   apiAt: finite.optional(),
   detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
-}) satisfies z.ZodType<LifecycleEvent>;
+})
+  // the kind's known detail fields have their types (record.ts EVENT_DETAIL_FIELDS): then it is that kind's event
+  .superRefine((e, ctx) => {
+    for (const m of detailMismatches(e.kind, e.detail)) ctx.addIssue({ code: 'custom', path: ['detail'], message: m });
+  })
+  .transform((e) => e as LifecycleEvent);
 
 export const attributionSchema = z.array(
   z.object({

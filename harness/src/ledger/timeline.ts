@@ -4,7 +4,7 @@
 // in arrival order (not sorted: watches deliver late), buffered, and flushed at least once a second.
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { LifecycleEvent } from '../record.ts';
+import { checkLifecycleEvent, type LifecycleEvent } from '../record.ts';
 
 export const TIMELINE_VERSION = 1;
 
@@ -67,11 +67,15 @@ export async function readTimeline(path: string): Promise<{ header: TimelineHead
       if (n.done) return;
       line++;
       if (n.value.trim() === '') continue;
+      let v: unknown;
       try {
-        yield JSON.parse(n.value) as LifecycleEvent;
+        v = JSON.parse(n.value);
       } catch {
         throw new Error(`${path}:${line}: not a JSON line`);
       }
+      const e = checkLifecycleEvent(v);
+      if (typeof e === 'string') throw new Error(`${path}:${line}: ${e}`);
+      yield e;
     }
   }
   return { header, events: events() };

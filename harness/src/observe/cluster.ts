@@ -3,7 +3,7 @@
 // the run's clock (and the API's own time where the object carries one).
 
 import type { KubeConfig } from '@kubernetes/client-node';
-import { epochMsToRunNs, type LifecycleEvent, type RunClock } from '../record.ts';
+import { epochMsToRunNs, type LifecycleEvent, lifecycleEvent, type RunClock } from '../record.ts';
 import { type ChangeCause, Reflector, type ReflectorStatus } from './reflector.ts';
 import {
   type EndpointSliceWire,
@@ -49,15 +49,21 @@ export interface ClusterWatch {
 export async function watchCluster(o: ClusterWatchOptions): Promise<ClusterWatch> {
   const ns = encodeURIComponent(o.namespace);
   const emit = (object: string, cause: ChangeCause, t: Transition) => {
-    const e: LifecycleEvent = { at: o.now(), source: t.source ?? 'watch', kind: t.kind, object };
-    if (t.pod) e.pod = t.pod;
-    if (t.podIP) e.podIP = t.podIP;
-    if (t.node) e.node = t.node;
-    if (t.apiAtMs !== undefined) e.apiAt = epochMsToRunNs(o.clock, t.apiAtMs);
     const detail = { ...(t.detail ?? {}) };
     if (cause !== 'watch') detail[cause] = true;
-    if (Object.keys(detail).length > 0) e.detail = detail;
-    o.onEvent(e);
+    o.onEvent(
+      lifecycleEvent({
+        at: o.now(),
+        source: t.source ?? 'watch',
+        kind: t.kind,
+        object,
+        ...(t.pod ? { pod: t.pod } : {}),
+        ...(t.podIP ? { podIP: t.podIP } : {}),
+        ...(t.node ? { node: t.node } : {}),
+        ...(t.apiAtMs !== undefined ? { apiAt: epochMsToRunNs(o.clock, t.apiAtMs) } : {}),
+        ...(Object.keys(detail).length > 0 ? { detail } : {}),
+      }),
+    );
   };
   const common = {
     kubeConfig: o.kubeConfig,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LifecycleEvent, RunClock } from '../record.ts';
+import { type LifecycleEvent, lifecycleEvent, type LifecycleKind, type RunClock, type Scalar } from '../record.ts';
 import { parseIngressLine } from './ingresslog.ts';
 import { derivePreStop, parseEchoLine } from './podlog.ts';
 
@@ -28,7 +28,7 @@ test('anything else in the log is not an event', () => {
 });
 
 test('preStop spans from pod-deleting (watch) to the sigterm line, only for pods with a hook', () => {
-  const ev = (at: number, kind: LifecycleEvent['kind'], pod: string, detail?: LifecycleEvent['detail']): LifecycleEvent => ({ at, kind, pod, source: kind === 'sigterm' ? 'pod-log' : 'watch', ...(detail ? { detail } : {}) });
+  const ev = (at: number, kind: LifecycleKind, pod: string, detail?: Record<string, Scalar>): LifecycleEvent => lifecycleEvent({ at, kind, pod, source: kind === 'sigterm' ? 'pod-log' : 'watch', ...(detail ? { detail } : {}) });
   const out = derivePreStop([
     ev(5e9, 'sigterm', 'a'),
     ev(0, 'pod-deleting', 'a', { preStopSeconds: 5 }),

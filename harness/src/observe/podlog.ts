@@ -8,7 +8,7 @@ import { HttpMethod, type KubeConfig, RequestContext } from '@kubernetes/client-
 import { fetch, type Dispatcher } from 'undici';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { epochMsToRunNs, type LifecycleEvent, type LifecycleKind, type RunClock } from '../record.ts';
+import { epochMsToRunNs, type LifecycleEvent, lifecycleEvent, type LifecycleKind, type RunClock } from '../record.ts';
 
 const ECHO_EVENTS: Record<string, LifecycleKind> = {
   start: 'process-start',
@@ -39,16 +39,13 @@ export function parseEchoLine(line: string, clock: RunClock, podFallback?: strin
   const o = raw as Record<string, unknown>;
   const kind = typeof o.event === 'string' ? ECHO_EVENTS[o.event] : undefined;
   if (!kind || typeof o.at !== 'number' || !Number.isFinite(o.at)) return undefined;
-  const e: LifecycleEvent = { at: epochMsToRunNs(clock, o.at), source: 'pod-log', kind };
   const pod = typeof o.pod === 'string' && o.pod ? o.pod : podFallback;
-  if (pod) e.pod = pod;
   const detail: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(o)) {
     if (k === 'event' || k === 'at' || k === 'pod') continue;
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') detail[k] = v;
   }
-  if (Object.keys(detail).length > 0) e.detail = detail;
-  return e;
+  return lifecycleEvent({ at: epochMsToRunNs(clock, o.at), source: 'pod-log', kind, ...(pod ? { pod } : {}), ...(Object.keys(detail).length > 0 ? { detail } : {}) });
 }
 
 /**

@@ -4,7 +4,7 @@
 // between the two is the consumer's cache lag; the gap from a provider's SIGTERM to the first is the
 // registry's.
 
-import { epochMsToRunNs, type LifecycleEvent, type LifecycleKind, type RunClock } from '../record.ts';
+import { epochMsToRunNs, type LifecycleEvent, lifecycleEvent, type LifecycleKind, type RunClock } from '../record.ts';
 
 function scalarDetail(o: Record<string, unknown>, skip: readonly string[]): Record<string, string | number | boolean> {
   const d: Record<string, string | number | boolean> = {};
@@ -44,7 +44,7 @@ export function parseConsumerLine(line: string, clock: RunClock, podFallback?: s
     const kind: LifecycleKind = o.op === 'put' ? 'registry-register' : o.reason === 'expired' ? 'registry-expire' : 'registry-deregister';
     const detail = scalarDetail(o, ['event', 'at', 'pod', 'provider']);
     if (consumer) detail.consumer = consumer;
-    return { at, source: 'registry', kind, pod: o.provider, detail };
+    return lifecycleEvent({ at, source: 'registry', kind, pod: o.provider, detail });
   }
   const kinds: Record<string, LifecycleKind> = {
     'consumer-list': 'consumer-list',
@@ -62,7 +62,5 @@ export function parseConsumerLine(line: string, clock: RunClock, podFallback?: s
     detail.added = '';
     detail.removed = '';
   }
-  const e: LifecycleEvent = { at, source: 'consumer', kind, detail };
-  if (consumer) e.pod = consumer;
-  return e;
+  return lifecycleEvent({ at, source: 'consumer', kind, detail, ...(consumer ? { pod: consumer } : {}) });
 }

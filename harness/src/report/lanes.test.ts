@@ -2,12 +2,12 @@
 // consumer's list, and the registry's removal is a tick on their lane.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LifecycleEvent } from '../record.ts';
+import { type LifecycleEvent, lifecycleEvent, type LifecycleKind, type Scalar } from '../record.ts';
 import { buildLanes } from './lanes.ts';
 
 const S = 1e9;
-const ev = (t: number, kind: LifecycleEvent['kind'], pod: string, source: LifecycleEvent['source'], detail?: LifecycleEvent['detail']): LifecycleEvent =>
-  ({ at: t * S, kind, pod, source, ...(detail ? { detail } : {}) });
+const ev = (t: number, kind: LifecycleKind, pod: string, source: LifecycleEvent['source'], detail?: Record<string, Scalar>): LifecycleEvent =>
+  lifecycleEvent({ at: t * S, kind, pod, source, ...(detail ? { detail } : {}) });
 
 test('a provider lane: in the consumer\'s list from its addition to its removal, with the registry removal ticked', () => {
   const events = [

@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { LifecycleEvent, RequestRecord } from '../record.ts';
+import { type LifecycleEvent, lifecycleEvent, type LifecycleKind, type RequestRecord, type Scalar } from '../record.ts';
 import { RunFolder } from '../folder/folder.ts';
 import { createRunTimer } from '../load/clock.ts';
 import { defaultMaxInFlight, drive } from '../load/run.ts';
@@ -171,11 +171,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
     timeline.write(e);
     podLogs?.observe(e);
   };
-  const mark = (kind: LifecycleEvent['kind'], detail?: LifecycleEvent['detail']) => {
-    const e: LifecycleEvent = { at: clock.now(), source: 'runner', kind };
-    if (detail) e.detail = detail;
-    emit(e);
-  };
+  const mark = (kind: LifecycleKind, detail?: Record<string, Scalar>) => emit(lifecycleEvent({ at: clock.now(), source: 'runner', kind, ...(detail ? { detail } : {}) }));
 
   const stopLoad = new AbortController();
   // One session for the host load and the in-cluster loader: one ledger, one summary, the live counter.
