@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { checkLifecycleEvent, detailMismatches, type EventOf, type LifecycleEvent, lifecycleEvent } from './record.ts';
 import { readTimeline } from './ledger/timeline.ts';
 import { attributionSchema } from './folder/artifacts.ts';
+import { parseStateChange } from './lab/cloudlb/haproxy.ts';
+import { toLifecycleEvent } from './scenario/cloudlb.ts';
 
 test('narrowed by kind, an event reads its detail with the field\'s type', () => {
   const e: LifecycleEvent = { at: 1, source: 'watch', kind: 'pod-deleting', pod: 'a', detail: { preStopSeconds: 5, gracePeriodSeconds: 30 } };
@@ -24,6 +26,14 @@ test('a known field of another type is named; extras and other kinds pass', () =
   assert.deepEqual(detailMismatches('pod-deleting', { preStopSeconds: '5', gracePeriodSeconds: 30 }), ['preStopSeconds: string, want number']);
   assert.deepEqual(detailMismatches('sigterm', { inFlight: 3, mode: 'graceful' }), []);
   assert.deepEqual(detailMismatches('endpoint-ready', { service: 'echo', ready: true, initial: true }), []);
+});
+
+test('the cloud LB\'s backend changes match the table (HAProxy\'s worker is a pid, a number: a real run\'s timeline had it)', () => {
+  const down = parseStateChange('[WARNING]  (8) : Server p80/lossless-worker is DOWN, reason: Layer7 wrong status, code: 503, info: "Service Unavailable", check duration: 1ms. 1 active and 0 backup servers left.');
+  assert.ok(down);
+  const e = toLifecycleEvent({ atMs: 1000, kind: 'lb-backend-down', service: 'ns/echo-lb', node: down.node, detail: { listener: down.listener, reason: down.reason, worker: down.worker } }, { t0EpochNs: 0n });
+  assert.deepEqual(checkLifecycleEvent(JSON.parse(JSON.stringify(e))), e);
+  assert.equal(e.kind === 'lb-backend-down' ? e.detail?.worker : undefined, 8);
 });
 
 test('an event built from a log line leaves out a known field of the wrong type, keeps the rest', () => {

@@ -142,7 +142,7 @@ type ScalarName = 'string' | 'number' | 'boolean';
 const POD_SPEC = { hasReadinessProbe: 'boolean', gracePeriodSeconds: 'number', preStopSeconds: 'number', podTemplate: 'string' } as const;
 const EXIT = { container: 'string', exitCode: 'number', reason: 'string' } as const;
 const ENDPOINT = { service: 'string', slice: 'string', ready: 'boolean', serving: 'boolean', terminating: 'boolean' } as const;
-const LB_BACKEND = { listener: 'string', reason: 'string', worker: 'string' } as const;
+const LB_BACKEND = { listener: 'string', reason: 'string', worker: 'number' } as const; // worker: HAProxy's worker pid
 const REGISTRY = { consumer: 'string', reason: 'string', op: 'string', warmupMs: 'number' } as const;
 export const EVENT_DETAIL_FIELDS = {
   'pod-created': POD_SPEC,

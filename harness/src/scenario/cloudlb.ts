@@ -1,7 +1,7 @@
 // A run's `cloud` LoadBalancer provider: the controller (lab/cloudlb/controller.ts) for the run's namespace,
 // its backend health changes and configuration writes on the run's timeline (source `lb`).
 import { join } from 'node:path';
-import { epochMsToRunNs, type LifecycleEvent, type RunClock } from '../record.ts';
+import { epochMsToRunNs, type LifecycleEvent, lifecycleEvent, type RunClock } from '../record.ts';
 import { CloudLbController, type CloudLbEvent } from '../lab/cloudlb/controller.ts';
 import { HAPROXY_ROOTFS, rootfsImage } from '../lab/rootfs.ts';
 import { cacheRoot } from '../lab/context.ts';
@@ -13,9 +13,7 @@ export function usesCloudLb(s: Scenario): boolean {
 }
 
 export function toLifecycleEvent(e: CloudLbEvent, clock: RunClock): LifecycleEvent {
-  const out: LifecycleEvent = { at: epochMsToRunNs(clock, e.atMs), source: 'lb', kind: e.kind, object: `Service/${e.service.split('/')[1]}`, detail: e.detail };
-  if (e.node !== undefined) out.node = e.node;
-  return out;
+  return lifecycleEvent({ at: epochMsToRunNs(clock, e.atMs), source: 'lb', kind: e.kind, object: `Service/${e.service.split('/')[1]}`, detail: e.detail, ...(e.node !== undefined ? { node: e.node } : {}) });
 }
 
 export async function startCloudLb(k: Kube, namespace: string, clock: RunClock, emit: (e: LifecycleEvent) => void, log: (line: string) => void): Promise<CloudLbController> {
