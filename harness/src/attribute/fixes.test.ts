@@ -60,6 +60,35 @@ test('keep-alive cuts around ingress reloads: the fix counts this path\'s reload
   }
 });
 
+test('a cut around the controller\'s catch-up reload just after rollout-end counts that rollout\'s reloads, not the controller\'s whole log (lab: "226 times during the run (at -1964.8 s, ...)")', () => {
+  // in the shape of results/20261203-090601-fortio-rolling-update: the controller's log from before the run
+  // (negative times), the reloads when the run's Ingress was created, a rollout 17.8-29.4 s, and a cut
+  // window 29.0-30.1 s whose reload came at 30.0 s, after rollout-end
+  const nginx = (tMs: number) => ev(tMs, 'ingress-reload', undefined, { detail: { controller: 'nginx' } });
+  const events = [
+    ...readyPod('k1', '10.244.1.8', 'w1', 0, 'echo-ingress'),
+    nginx(-1_964_800), nginx(-1_964_300), nginx(-1_901_100),
+    nginx(2_400), nginx(2_700), nginx(4_400),
+    ev(17_800, 'rollout-start', undefined, { source: 'runner' }),
+    nginx(20_900), nginx(24_600), nginx(28_800),
+    ev(29_400, 'rollout-end', undefined, { source: 'runner' }),
+    nginx(30_000),
+    nginx(45_000), // after the window: not this window's
+  ];
+  const ing = { remoteAddr: '127.0.0.1:18080', reusedConnection: true };
+  const records = [
+    ...burst('nginx', 17_000, 28_990, 'ok', { servedBy: 'k1', ...ing, localPort: 5000 }, 10),
+    // held 890 ms, then cut: its reload is the catch-up one at 30.0 s
+    rec('nginx', 29_010, 'reset-before-response', { ...ing, localPort: 5000, endAt: 29_900 * MS }),
+    rec('nginx', 29_600, 'stale-keepalive', { ...ing, localPort: 5001 }),
+  ];
+  const paths = { nginx: { via: 'ingress' as const, service: 'echo-ingress', controller: 'nginx' } };
+  const a = only(attribute(records, events, { paths }), 'persistent-connection-cut');
+  assert.equal(a.evidence.lagsMs.reloadsDuringRollout, 4, a.fix);
+  assert.match(a.fix, /nginx reloaded 4 times during the rollout \(at 3\.1 s, 6\.8 s, 11\.0 s, 12\.2 s after its start\)/);
+  assert.doesNotMatch(a.fix, /-\d/);
+});
+
 test('routed after SIGTERM: preStop from the measured propagation lag plus margin', () => {
   const events = [
     ...readyPod('old-1', '10.244.1.5', 'w1', 0),

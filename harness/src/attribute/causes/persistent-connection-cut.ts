@@ -52,11 +52,16 @@ export const persistentConnectionCut: Rule = {
       if (reload) lags.reloadToCutMs = msOf(w.start - reload.at);
       text = `${lostN} requests on reused keep-alive connections failed around an ingress reload: ${kinds} (${reused} of ${w.items.length} on reused sockets)`;
       const ctl = String(reload?.detail?.controller ?? 'the ingress');
-      const ro = tl.rollouts.find((x) => reload !== undefined && reload.at >= x.from && reload.at <= x.to);
-      const same = changesOn(tl, x.hops).filter((e) => e.detail?.controller === reload?.detail?.controller && (!ro || (e.at >= ro.from && e.at <= ro.to)));
+      // The rollout the failures fall in (a controller catches up just after rollout-end: that reload is
+      // still this rollout's), else the one the reload falls in. Counted from its start to the window's
+      // end; without a rollout, from the run's start (the controller's log reaches back before the run).
+      const ro = tl.rollouts.find((r) => w.start <= r.to && w.end >= r.from) ?? tl.rollouts.find((r) => reload !== undefined && reload.at >= r.from && reload.at <= r.to);
+      const from = ro?.from ?? 0;
+      const to = Math.max(ro?.to ?? -Infinity, w.end + 0.5 * S);
+      const same = changesOn(tl, x.hops).filter((e) => e.detail?.controller === reload?.detail?.controller && e.at >= from && e.at <= to);
       lags.reloadsDuringRollout = same.length;
-      const when = same.slice(0, 8).map((e) => sec(msOf(e.at - (ro?.from ?? 0)))).join(', ') + (same.length > 8 ? ', ...' : '');
-      const counted = `${ctl} reloaded ${same.length} time${same.length === 1 ? '' : 's'} ${ro ? `during the rollout (at ${when} after its start)` : `during the run (at ${when})`}`;
+      const when = same.slice(0, 8).map((e) => sec(msOf(e.at - from))).join(', ') + (same.length > 8 ? ', ...' : '');
+      const counted = `${ctl} reloaded ${same.length} time${same.length === 1 ? '' : 's'} ${ro ? `during the rollout (at ${when} after its start)` : `during the run up to these failures (at ${when})`}`;
       const lever = `route the ingress to the Service's ClusterIP (nginx.org/use-cluster-ip: "true" / Traefik nativeLB) so endpoint changes need no reload`;
       cutFix = `${counted}; ${lever}, and give the controller's workers time to finish requests on reload (worker-shutdown-timeout)`;
       raceFix = `${counted}; ${lever}, or have clients retry a request that fails on a reused connection before any response byte (safe: it was never read)`;
