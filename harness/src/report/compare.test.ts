@@ -57,6 +57,8 @@ test('naive vs fixed: fixed is better, with the numbers', async () => {
   // failures by class and the longest window come from the real ledgers
   const naive = c.variants[0]!.runs[0]!;
   assert.deepEqual(naive.byOutcome, { ok: 70, 'http-5xx': 30 });
+  // no client policy: the client-seen figure is the wire's
+  assert.deepEqual([naive.client, naive.clientLost, naive.clientLossPct], ['none', 30, 30]);
   assert.equal(naive.windows, 1);
   assert.ok(naive.longestWindowMs > 100 && naive.longestWindowMs < 1000, String(naive.longestWindowMs));
   const text = formatComparison(c);

@@ -24,6 +24,10 @@ export interface RunFigures {
   scheduled: number;
   lost: number;
   lossPct: number;
+  /** The run's client policy (config.client; none before client policies) and what that client saw fail. */
+  client: string;
+  clientLost: number;
+  clientLossPct: number;
   byOutcome: Record<string, number>;
   windows: number;
   longestWindowMs: number;
@@ -105,7 +109,9 @@ export async function runFigures(spec: RunSpec): Promise<RunFigures> {
   const variant = spec.variant ?? (scenario?.name ? `${scenario.name}/${scenario.variant ?? 'default'}` : basename(spec.dir.replace(/\/+$/, '')));
   return {
     dir: spec.dir, runId: s.runId, variant, partial: s.partial, t0EpochNs: s.t0EpochNs, ...(scenario?.name ? { scenario: scenario.name } : {}),
-    scheduled: s.totals.scheduled, lost: s.totals.lost, lossPct: s.totals.lossPct, byOutcome: { ...s.totals.byOutcome } as Record<string, number>,
+    scheduled: s.totals.scheduled, lost: s.totals.lost, lossPct: s.totals.lossPct,
+    client: typeof s.config.client === 'string' ? s.config.client : 'none',
+    clientLost: s.totals.client?.lost ?? s.totals.lost, clientLossPct: s.totals.client?.lossPct ?? s.totals.lossPct, byOutcome: { ...s.totals.byOutcome } as Record<string, number>,
     windows: windows.length, longestWindowMs: longestOutageMs(windows),
     p50Ms: s.totals.latencyFromIntendedMs.p50, p99Ms: s.totals.latencyFromIntendedMs.p99, causes,
     series: { okPerS, lostPerS, p99Ms },
