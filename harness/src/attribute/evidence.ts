@@ -16,12 +16,15 @@ export function describe(w: Window, tl: Timeline, o: ResolvedOptions): Attributi
   const events = new Map<string, LifecycleEvent>();
   for (const j of w.items) for (const e of j.fit.anchors) events.set(`${e.kind}|${e.at}|${e.pod ?? ''}`, e);
   const others = [...new Set(w.items.flatMap((j) => j.others))];
-  const proxy = w.items.some((j) => j.r.outcome === 'http-5xx' && !j.r.servedBy);
+  // routed by a proxy: some failure was a proxy's 5xx, or the path crosses an ingress (a timeout through
+  // it is its routing too: traefik held requests to a stopped pod, no 5xx came back)
+  const hops = o.paths[w.target];
+  const proxy = hops?.via === 'ingress' || w.items.some((j) => j.r.outcome === 'http-5xx' && !j.r.servedBy);
   const x: Explanation = {
     w,
     tl,
     o,
-    hops: o.paths[w.target],
+    hops,
     lostN,
     durMs: msOf(w.end - w.start),
     pod: w.pods.length > 0 ? tl.pods.get(w.pods[0] as string) : undefined,

@@ -57,3 +57,23 @@ test('a path\'s own Service with no ready endpoint is no-ready-endpoints even wh
   assert.equal(a.lost, records.length);
   assert.equal(a.evidence.lagsMs.noReadyEndpointMs, 4000);
 });
+
+test('timeouts on an ingress path to a stopped pod are routed through the ingress, not kube-proxy, and routing stopped with the ingress\'s change (lab: results/20261203-091338-ingress-upstream, traefik: "31 lost ... through the data plane (kube-proxy)")', () => {
+  const events = [
+    ...readyPod('old-1', '10.244.1.5', 'w1', 0, 'echo-ingress'),
+    ...readyPod('new-1', '10.244.2.9', 'w2', 5_000, 'echo-ingress'),
+    ev(10_000, 'pod-deleting', 'old-1', { node: 'w1', detail: { gracePeriodSeconds: 30 } }),
+    ev(10_010, 'sigterm', 'old-1'),
+    endpoint(10_300, 'endpoint-not-ready', 'old-1', '10.244.1.5', 'w1', GONE, 'echo-ingress'),
+    ev(11_800, 'ingress-upstreams', undefined, { detail: { controller: 'traefik', provider: 'kubernetes' } }),
+  ];
+  // traefik held requests to the stopped pod until the client's 5 s timeout (no 5xx came back)
+  const records = burst('traefik', 10_050, 10_250, 'timeout', { remoteAddr: '127.0.0.1:18081' }, 50).map((r) => ({ ...r, endAt: r.sentAt + 5_000 * 1e6 }));
+  const a = only(attribute(records, events, { paths }), 'routed-after-sigterm');
+  assert.match(a.fix, /through the ingress$/);
+  assert.match(a.evidence.text, /the ingress reloaded 1500 ms after that/);
+  // routing stopped when traefik changed its upstreams, 1.8 s after the deletion: preStop from that
+  assert.equal(a.evidence.lagsMs.deletionToRoutingStoppedMs, 1800);
+  // the same timeouts with no route list keep the old reading (kube-proxy)
+  assert.match(only(attribute(records, events), 'routed-after-sigterm').fix, /kube-proxy/);
+});
