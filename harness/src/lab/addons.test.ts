@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { INGRESS_CONTROLLERS } from "./addons.ts";
+import { GATEWAY, INGRESS_CONTROLLERS } from "./addons.ts";
 import { ADDON_IMAGES } from "./addons/images.ts";
 import { parseManifest } from "./addons/manifest.ts";
 import { repoRoot } from "./context.ts";
@@ -43,5 +43,28 @@ for (const c of Object.values(INGRESS_CONTROLLERS)) {
 test("every add-on image ref and version is pinned in versions.env", () => {
   const v = readVersions(join(repo, "scripts/lab/versions.env"));
   for (const img of ADDON_IMAGES) assert.match(v[img.refKey] ?? "", /^[a-z0-9./-]+:[\w.-]+$/, `${img.refKey} missing or malformed`);
-  for (const key of ["METALLB_VERSION", "NIC_VERSION", "TRAEFIK_VERSION"]) assert.match(v[key] ?? "", /^v\d+\.\d+\.\d+$/, key);
+  for (const key of ["METALLB_VERSION", "NIC_VERSION", "TRAEFIK_VERSION", "GATEWAY_API_VERSION"]) assert.match(v[key] ?? "", /^v\d+\.\d+\.\d+$/, key);
+});
+
+test("gateway: Traefik's manifest serves the exported GatewayClass on the entryPoint the echo's Gateway listens on", () => {
+  const objs = parseManifest(readFileSync(join(repo, MANIFESTS.traefik), "utf8")) as Obj[];
+  const cls = objs.find((o) => o.kind === "GatewayClass" && o.metadata?.name === GATEWAY.gatewayClass);
+  assert.ok(cls, `no GatewayClass ${GATEWAY.gatewayClass}`);
+  assert.equal(cls.spec.controllerName, GATEWAY.controllerName);
+  const args = objs.find((o) => o.kind === "Deployment")!.spec.template.spec.containers[0].args as string[];
+  assert.ok(args.includes("--providers.kubernetesgateway=true"), "the Gateway provider is not enabled");
+  // Traefik binds a listener to the entryPoint whose address ends in the listener's port
+  assert.ok(args.includes(`--entryPoints.web.address=:${GATEWAY.listenerPort}`), `no web entryPoint on :${GATEWAY.listenerPort}`);
+  const role = objs.find((o) => o.kind === "ClusterRole") as Obj;
+  const gw = role.rules.find((r: Obj) => r.apiGroups.includes("gateway.networking.k8s.io") && r.verbs.includes("watch")) as Obj;
+  for (const kind of GATEWAY.crds) assert.ok(gw.resources.includes(kind), `Traefik may not watch ${kind}`);
+  const echo = parseManifest(readFileSync(join(repo, "scripts/lab/manifests/echo-gateway.yaml"), "utf8")) as Obj[];
+  const g = echo.find((o) => o.kind === "Gateway") as Obj;
+  assert.equal(g.metadata.name, GATEWAY.echo.gateway);
+  assert.equal(g.metadata.namespace, GATEWAY.echo.namespace);
+  assert.equal(g.spec.gatewayClassName, GATEWAY.gatewayClass);
+  assert.equal(g.spec.listeners[0].port, GATEWAY.listenerPort);
+  const route = echo.find((o) => o.kind === "HTTPRoute") as Obj;
+  assert.deepEqual(route.spec.hostnames, [GATEWAY.echo.host]);
+  assert.equal(route.spec.parentRefs[0].name, GATEWAY.echo.gateway);
 });

@@ -1,5 +1,5 @@
 // The lab's add-ons: MetalLB (L2, a pool at the top of the `kind` network), NGINX kubernetes-ingress on
-// 127.0.0.1:18080 and Traefik on 127.0.0.1:18081. Binaries come from scripts/lab/build.sh (Go modules),
+// 127.0.0.1:18080 and Traefik on 127.0.0.1:18081 (Ingress and Gateway API: GatewayClass `traefik`). Binaries come from scripts/lab/build.sh (Go modules),
 // images from Debian rootfs + scripts/lab/addons/*Dockerfile, manifests from scripts/lab/addons/ and from
 // MetalLB's module; everything is applied server-side, so a rerun converges instead of failing.
 // Both lab sources (offline, online) build the add-ons here: NGINX kubernetes-ingress needs a patched build
@@ -87,6 +87,23 @@ export const INGRESS_CONTROLLERS: Readonly<Record<"nginx" | "traefik", IngressCo
     reloadLine: /Configuration received.*kubernetes/,
   },
 };
+
+/** Gateway API through Traefik's Kubernetes Gateway provider (scripts/lab/addons/traefik/traefik.yaml). */
+export const GATEWAY = {
+  /** the GatewayClass installAddons applies, and the controllerName Traefik serves. */
+  gatewayClass: "traefik",
+  controllerName: "traefik.io/gateway-controller",
+  /** a Gateway listener on this port is Traefik's `web` entryPoint, reached like its Ingresses. */
+  listenerPort: 8000,
+  proxy: INGRESS_CONTROLLERS.traefik,
+  /** per Service, as for the Ingress provider but under the traefik.io/ prefix. */
+  clusterIp: { on: "Service", annotation: "traefik.io/service.nativelb", value: "true" },
+  /** the Gateway provider's configuration swaps (the Ingress provider's say providerName=kubernetes). */
+  changeLine: /Configuration received.*providerName=kubernetesgateway/,
+  /** the test echo's Gateway and HTTPRoute (scripts/lab/manifests/echo-gateway.yaml). */
+  echo: { namespace: "lossless-lab", gateway: "echo", route: "echo", host: "echo-gateway.lab.lossless.test" },
+  crds: ["gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants", "backendtlspolicies"],
+} as const;
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 
@@ -190,7 +207,29 @@ async function installController(ctx: AddonsCtx, lab: Lab, images: readonly Buil
   });
 }
 
-/** Builds, loads and applies MetalLB, NGINX kubernetes-ingress and Traefik; waits until each is ready. */
+/** The Gateway API CRDs (standard channel, from the module: scripts/lab/recipes/gateway-api.sh), before Traefik. */
+async function installGatewayCrds(ctx: AddonsCtx, lab: Lab): Promise<void> {
+  await step(lab, "gateway api CRDs", async (r) => {
+    // server-side: these CRDs are larger than client-side apply's last-applied annotation allows
+    await apply(ctx, r, readFileSync(join(lab.cache, "bin", "gateway-api-crds.yaml"), "utf8"));
+    const names = GATEWAY.crds.map((c) => `crd/${c}.gateway.networking.k8s.io`);
+    r.note(await ctx.kubectl(["wait", "--for=condition=Established", "--timeout=60s", ...names]));
+    ctx.log(`Gateway API ${need(lab.versions, "GATEWAY_API_VERSION")} CRDs (standard channel): ${GATEWAY.crds.length} kinds`);
+  });
+}
+
+/** The echo's Gateway + HTTPRoute, once Traefik serves the GatewayClass. */
+async function installEchoGateway(ctx: AddonsCtx, lab: Lab): Promise<void> {
+  await step(lab, "echo gateway", async (r) => {
+    await apply(ctx, r, readFileSync(join(lab.repo, "scripts/lab/manifests/echo-gateway.yaml"), "utf8"));
+    const e = GATEWAY.echo;
+    r.note(await ctx.kubectl(["-n", e.namespace, "wait", "--for=condition=Programmed", "--timeout=120s", `gateway/${e.gateway}`]));
+    ctx.log(`gateway: GatewayClass ${GATEWAY.gatewayClass}, echo at ${GATEWAY.proxy.url} with Host ${e.host}`);
+  });
+}
+
+/** Builds, loads and applies MetalLB, NGINX kubernetes-ingress and Traefik (its Ingress and Gateway API
+ * providers, after the Gateway API CRDs); waits until each is ready. */
 export async function installAddons(ctx: AddonsCtx): Promise<void> {
   const lab: Lab = {
     cache: ctx.cache,
@@ -215,7 +254,9 @@ export async function installAddons(ctx: AddonsCtx): Promise<void> {
   ctx.log(`cloud LB image ${await ensureRootfs(lab, HAPROXY_ROOTFS)}`);
   await installMetallb(ctx, lab, images);
   await installController(ctx, lab, images, INGRESS_CONTROLLERS.nginx, "scripts/lab/addons/nginx-ingress/nginx-ingress.yaml", "nginx-ingress");
+  await installGatewayCrds(ctx, lab);
   await installController(ctx, lab, images, INGRESS_CONTROLLERS.traefik, "scripts/lab/addons/traefik/traefik.yaml", "traefik");
+  await installEchoGateway(ctx, lab);
   const parts = lab.timings.map((t) => `${t.name} ${t.result === "cached" ? "cached" : `${t.seconds.toFixed(1)}s`}`);
   ctx.log(`add-ons ready in ${((performance.now() - t0) / 1000).toFixed(1)}s (${parts.join(", ")})`);
 }

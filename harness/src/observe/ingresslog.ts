@@ -11,14 +11,22 @@
 // Traefik does not reload: it swaps its dynamic configuration, logged at debug level as
 //   2026-11-23T01:02:03Z DBG github.com/traefik/traefik/v3/pkg/server/configurationwatcher.go:227 > Configuration received config=... providerName=kubernetes
 //   or JSON {"level":"debug","providerName":"kubernetes","message":"Configuration received","time":"..."}
-// -> `ingress-upstreams`.
+// -> `ingress-upstreams`. One Traefik runs both the Ingress provider (providerName=kubernetes) and the Gateway
+// API one (providerName=kubernetesgateway): controller `traefik` takes the first's swaps, `traefik-gateway` the
+// second's, so an ingress path and a gateway path each see only the changes of their own routes.
 //
 // `at` is the line's own time when it has sub-second precision (NIC's glog/JSON), else the time the
 // harness received the line: nginx and Traefik log whole seconds.
 
 import { epochMsToRunNs, type LifecycleEvent, type RunClock, runNsToEpochMs } from '../record.ts';
 
-export type IngressController = 'nginx' | 'traefik';
+export type IngressController = 'nginx' | 'traefik' | 'traefik-gateway';
+
+/** Whether a Traefik provider's swap belongs to this controller's routes. */
+function traefikProvider(controller: IngressController, provider: string): boolean {
+  if (controller === 'traefik-gateway') return provider === 'kubernetesgateway';
+  return provider.startsWith('kubernetes') && provider !== 'kubernetesgateway';
+}
 
 // glog: NIC 1.x prints `I1123 02:10:11.123456` (month and day, no year); NIC 5.x `I20261123 ...`.
 const NIC_GLOG = /^[IWEF](\d{4})?(\d{2})(\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)\s+\d+\s+\S+\]\s.*Reloading nginx with configVersion: (\d+)/;
@@ -74,12 +82,12 @@ export function parseIngressLine(line: string, controller: IngressController, re
   }
   const j = jsonOf(text);
   if (j) {
-    if (j.message === 'Configuration received' && (j.providerName === undefined || String(j.providerName).startsWith('kubernetes'))) {
+    if (j.message === 'Configuration received' && (j.providerName === undefined ? controller === 'traefik' : traefikProvider(controller, String(j.providerName)))) {
       return ev('ingress-upstreams', receivedAt, { provider: String(j.providerName ?? '') });
     }
     return undefined;
   }
   const t = TRAEFIK_TEXT.exec(text);
-  if (t?.[1]?.startsWith('kubernetes')) return ev('ingress-upstreams', receivedAt, { provider: t[1] });
+  if (t?.[1] !== undefined && traefikProvider(controller, t[1])) return ev('ingress-upstreams', receivedAt, { provider: t[1] });
   return undefined;
 }

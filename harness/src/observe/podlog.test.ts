@@ -74,3 +74,15 @@ test('Traefik configuration swaps from the kubernetes provider', () => {
   assert.equal(parseIngressLine('{"level":"debug","providerName":"internal","message":"Configuration received"}', 'traefik', 7e9, clock), undefined);
   assert.equal(parseIngressLine('Reloading nginx with configVersion: 3', 'traefik', 7e9, clock), undefined);
 });
+
+test("Traefik's Gateway provider swaps are traefik-gateway's, not the Ingress provider's (and the other way round)", () => {
+  const gw = '2026-12-03T08:00:05Z DBG github.com/traefik/traefik/v3/pkg/server/configurationwatcher.go:227 > Configuration received config={"http":{}} providerName=kubernetesgateway';
+  const ing = '2026-12-03T08:00:05Z DBG github.com/traefik/traefik/v3/pkg/server/configurationwatcher.go:227 > Configuration received config={"http":{}} providerName=kubernetes';
+  const g = parseIngressLine(gw, 'traefik-gateway', 7e9, clock, 'traefik-0');
+  assert.deepEqual(g, { at: 7e9, source: 'ingress', kind: 'ingress-upstreams', pod: 'traefik-0', detail: { controller: 'traefik-gateway', provider: 'kubernetesgateway' } });
+  assert.equal(parseIngressLine(gw, 'traefik', 7e9, clock), undefined, 'a Gateway route change is not an Ingress route change');
+  assert.equal(parseIngressLine(ing, 'traefik-gateway', 7e9, clock), undefined, 'an Ingress route change is not a Gateway route change');
+  const j = parseIngressLine('{"level":"debug","providerName":"kubernetesgateway","message":"Configuration received"}', 'traefik-gateway', 7e9, clock);
+  assert.equal(j?.detail?.controller, 'traefik-gateway');
+  assert.equal(parseIngressLine('{"level":"debug","message":"Configuration received"}', 'traefik-gateway', 7e9, clock), undefined, 'no provider named: not known to be the Gateway\'s');
+});

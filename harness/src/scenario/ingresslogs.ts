@@ -1,5 +1,5 @@
 // Follows the ingress controllers' logs during a run, so each reload (NGINX) or configuration swap
-// (Traefik) lands on the timeline: the lag from an endpoint change to the proxy acting on it is then
+// (Traefik's Ingress or Gateway provider) lands on the timeline: the lag from an endpoint change to the proxy acting on it is then
 // measured per hop. Controllers are found by the lab's labels (scripts/lab/addons/*/*.yaml).
 
 import type { LifecycleEvent, RunClock } from '../record.ts';
@@ -10,6 +10,8 @@ import type { Kube } from './kube.ts';
 export const CONTROLLER_PODS: Record<IngressController, { namespace: string; selector: string }> = {
   nginx: { namespace: 'nginx-ingress', selector: 'app=nginx-ingress' },
   traefik: { namespace: 'traefik', selector: 'app=traefik' },
+  // the same Traefik pods: its Gateway provider's swaps, told apart by providerName
+  'traefik-gateway': { namespace: 'traefik', selector: 'app=traefik' },
 };
 
 export class IngressLogs {

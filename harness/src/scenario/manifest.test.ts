@@ -23,6 +23,7 @@ function scenario(over: Record<string, unknown> = {}, variant?: string): Scenari
       ing: { type: 'ingress', controller: 'nginx', upstream: 'pod-ip' },
       tr: { type: 'ingress', controller: 'traefik', upstream: 'pod-ip' },
       cip: { type: 'clusterip' },
+      gw: { type: 'gateway', controller: 'traefik', upstream: 'pod-ip' },
     },
     load: { qps: 10 },
     rollout: { trigger: 'restart' },
@@ -31,7 +32,7 @@ function scenario(over: Record<string, unknown> = {}, variant?: string): Scenari
       naive: { expect: { loses: true, causes: ['routed-after-sigterm'] } },
       fixed: {
         workload: { readinessProbe: { path: '/readyz', periodSeconds: 2 }, preStop: { sleep: 7 }, terminationGracePeriodSeconds: 40, placement: { nodes: ['lossless-worker'], mode: 'required' } },
-        paths: { lb: { externalTrafficPolicy: 'Cluster' }, ing: { upstream: 'cluster-ip' }, tr: { upstream: 'cluster-ip' } },
+        paths: { lb: { externalTrafficPolicy: 'Cluster' }, ing: { upstream: 'cluster-ip' }, tr: { upstream: 'cluster-ip' }, gw: { upstream: 'cluster-ip' } },
       },
       exec: { workload: { preStop: { exec: 4 } } },
     },
@@ -96,7 +97,29 @@ test('each path gets its own Service; LB policy, NGINX and Traefik ClusterIP swi
     ['ing', 'ingress', 'echo-ing', 'ing.lossless-demo.lossless.test'],
     ['tr', 'ingress', 'echo-tr', 'tr.lossless-demo.lossless.test'],
     ['cip', 'clusterip', 'echo-cip', undefined],
+    ['gw', 'gateway', 'echo-gw', 'gw.lossless-demo.lossless.test'],
   ]);
+});
+
+test('a gateway path: a Gateway of class traefik listening for its host on the web entryPoint, an HTTPRoute to its Service', () => {
+  const naive = buildManifests(scenario());
+  const fixed = buildManifests(scenario({}, 'fixed'));
+  assert.deepEqual(naive.gateways.map((o) => [o.kind, o.metadata?.name, o.metadata?.namespace]), [
+    ['Gateway', 'echo-gw', 'lossless-demo'],
+    ['HTTPRoute', 'echo-gw', 'lossless-demo'],
+  ]);
+  const [gw, route] = naive.gateways;
+  assert.deepEqual(gw?.spec, { gatewayClassName: 'traefik', listeners: [{ name: 'http', protocol: 'HTTP', port: 8000, hostname: 'gw.lossless-demo.lossless.test' }] });
+  assert.deepEqual(route?.spec, {
+    parentRefs: [{ name: 'echo-gw', sectionName: 'http' }],
+    hostnames: ['gw.lossless-demo.lossless.test'],
+    rules: [{ backendRefs: [{ name: 'echo-gw', port: 80 }] }],
+  });
+  assert.equal(gw?.metadata?.labels?.['lossless.dev/path'], 'gw');
+  const svc = (m: typeof naive) => m.services.find((s) => s.metadata?.name === 'echo-gw');
+  assert.equal(svc(naive)?.metadata?.annotations, undefined);
+  assert.deepEqual(svc(fixed)?.metadata?.annotations, { 'traefik.io/service.nativelb': 'true' });
+  assert.equal(naive.ingresses.length, 2, 'no Ingress for a gateway path');
 });
 
 test('rollout n changes the pod template deterministically for each trigger', () => {
@@ -126,7 +149,7 @@ test('every catalogue variant builds, and naive and fixed manifests really diffe
     for (const v of base.variants) {
       const m = buildManifests(await loadScenario(dir + f, v), 1);
       assert.equal(m.routes.length, base.paths.length, `${f} ${v}: a route per path`);
-      built.set(v, JSON.stringify({ ...m, deployment: { ...m.deployment, metadata: {}, spec: { ...m.deployment.spec, template: { ...m.deployment.spec?.template, metadata: {} } } }, services: m.services.map((s) => s.spec), ingresses: m.ingresses.map((i) => [i.spec, i.metadata?.annotations]) }));
+      built.set(v, JSON.stringify({ ...m, deployment: { ...m.deployment, metadata: {}, spec: { ...m.deployment.spec, template: { ...m.deployment.spec?.template, metadata: {} } } }, services: m.services.map((s) => s.spec), ingresses: m.ingresses.map((i) => [i.spec, i.metadata?.annotations]), gateways: m.gateways.map((g) => g.spec) }));
     }
     assert.notEqual(built.get('naive'), built.get('fixed'), `${f}: naive and fixed manifests differ`);
   }

@@ -5,6 +5,7 @@
 import type { V1Container, V1Deployment, V1EnvVar, V1Ingress, V1Service } from '@kubernetes/client-node';
 import { healthCheckSettings, type PathSpec, type Scenario } from './schema.ts';
 import { CLOUD_LB_CLASS, toAnnotations } from '../lab/cloudlb/settings.ts';
+import { GATEWAY_CLASSES, gatewayObjects, type Gateway, type HttpRoute } from './gateway.ts';
 import { CONSUMER_NAME, consumerDeployment, consumerService, DEFAULT_REGISTRY_IMAGE, PROVIDER_ENTRY, providerEnv, registryDeployment, registryService } from './registry.ts';
 
 export const LABEL_APP = 'app.kubernetes.io/name';
@@ -21,6 +22,8 @@ export interface Manifests {
   support: Array<V1Deployment | V1Service>;
   services: V1Service[];
   ingresses: V1Ingress[];
+  /** The `gateway` paths' Gateway API objects (each Gateway before its HTTPRoute). */
+  gateways: Array<Gateway | HttpRoute>;
   /** One entry per traffic path: the Service (and Ingress) it goes through and the Host to send. */
   routes: Route[];
 }
@@ -31,7 +34,10 @@ export interface Route {
   service: string;
   ingress?: string;
   ingressClass?: string;
-  /** Host header an ingress route matches (send it with every request on that path). */
+  /** A gateway route's Gateway (and HTTPRoute) name and its controller. */
+  gateway?: string;
+  gatewayController?: 'traefik';
+  /** Host header an ingress or gateway route matches (send it with every request on that path). */
   host?: string;
   port: number; // Service port
 }
@@ -178,6 +184,7 @@ export function buildManifests(s: Scenario, rollout = 0, images: ManifestImages 
   const support: Array<V1Deployment | V1Service> = [];
   const services: V1Service[] = [];
   const ingresses: V1Ingress[] = [];
+  const gateways: Array<Gateway | HttpRoute> = [];
   const routes: Route[] = [];
   for (const p of s.paths) {
     const svcName = `${s.workload.name}-${p.name}`.slice(0, 63);
@@ -199,6 +206,13 @@ export function buildManifests(s: Scenario, rollout = 0, images: ManifestImages 
       support.push(registryService(s), registryDeployment(s, images.registry ?? DEFAULT_REGISTRY_IMAGE), consumerDeployment(s, s.workload.image));
       services.push(consumerService(s, name, p.name));
       routes.push({ path: p.name, type: p.type, service: name, port: SERVICE_PORT });
+    } else if (p.type === 'gateway') {
+      // The switch to the ClusterIP lives on the Service (Traefik's Gateway provider: traefik.io/service.nativelb).
+      const svcAnnotations = p.upstream === 'cluster-ip' ? { [GATEWAY_CLASSES[p.controller].clusterIpAnnotation]: 'true' } : undefined;
+      services.push(service(s, svcName, p.name, { type: 'ClusterIP' }, svcAnnotations));
+      const host = `${p.name}.${s.namespace}.lossless.test`;
+      gateways.push(...gatewayObjects({ controller: p.controller, name: svcName, namespace: s.namespace, host, service: svcName, servicePort: SERVICE_PORT, labels: { ...labels(s), [LABEL_PATH]: p.name } }));
+      routes.push({ path: p.name, type: p.type, service: svcName, gateway: svcName, gatewayController: p.controller, host, port: SERVICE_PORT });
     } else {
       // Traefik's switch to the ClusterIP lives on the Service; NGINX's on the Ingress.
       const svcAnnotations = p.controller === 'traefik' && p.upstream === 'cluster-ip'
@@ -227,5 +241,5 @@ export function buildManifests(s: Scenario, rollout = 0, images: ManifestImages 
       routes.push({ path: p.name, type: p.type, service: svcName, ingress: svcName, ingressClass: p.controller, host, port: SERVICE_PORT });
     }
   }
-  return { deployment: deploymentFor(s, rollout), support, services, ingresses, routes };
+  return { deployment: deploymentFor(s, rollout), support, services, ingresses, gateways, routes };
 }

@@ -8,6 +8,7 @@ const routes: Route[] = [
   { path: 'ing', type: 'ingress', service: 'echo-ing', ingress: 'echo-ing', ingressClass: 'nginx', host: 'ing.ns.lossless.test', port: 80 },
   { path: 'tr', type: 'ingress', service: 'echo-tr', ingress: 'echo-tr', ingressClass: 'traefik', host: 'tr.ns.lossless.test', port: 80 },
   { path: 'cip', type: 'clusterip', service: 'echo-cip', port: 80 },
+  { path: 'gw', type: 'gateway', service: 'echo-gw', gateway: 'echo-gw', gatewayController: 'traefik', host: 'gw.ns.lossless.test', port: 80 },
 ];
 
 test('each path resolves to its own URL; ingress paths carry their Host; the ClusterIP path is driven in the cluster', async () => {
@@ -16,6 +17,8 @@ test('each path resolves to its own URL; ingress paths carry their Host; the Clu
     ['lb', 'http://172.18.255.200:80/lb', []],
     ['ing', 'http://127.0.0.1:18080/ing', [['host', 'ing.ns.lossless.test']]],
     ['tr', 'http://127.0.0.1:18081/tr', [['host', 'tr.ns.lossless.test']]],
+    // Traefik's Gateway listener is its web entryPoint: the same address, the route's Host
+    ['gw', 'http://127.0.0.1:18081/gw', [['host', 'gw.ns.lossless.test']]],
   ]);
   assert.deepEqual(t.inCluster, { path: 'cip', url: 'http://echo-cip.ns.svc.cluster.local:80/cip', service: 'echo-cip' });
   // what attribution judges each path by: its own Service and controller
@@ -24,6 +27,8 @@ test('each path resolves to its own URL; ingress paths carry their Host; the Clu
     'http://172.18.255.200:80/lb': { via: 'lb', service: 'echo-lb' },
     'http://127.0.0.1:18080/ing': { via: 'ingress', service: 'echo-ing', controller: 'nginx' },
     'http://127.0.0.1:18081/tr': { via: 'ingress', service: 'echo-tr', controller: 'traefik' },
+    // its routing changes are the Gateway provider's, not the Ingress provider's of the same Traefik
+    'http://127.0.0.1:18081/gw': { via: 'ingress', service: 'echo-gw', controller: 'traefik-gateway' },
   });
   assert.equal(pathOfTarget(t, 'http://127.0.0.1:18081/tr'), 'tr');
   assert.equal(pathOfTarget(t, 'http://echo-cip.ns.svc.cluster.local:80/cip'), 'cip');

@@ -3,6 +3,7 @@
 // to 127.0.0.1), the ClusterIP path from a pod inside the cluster.
 
 import type { PathHops } from '../attribute/timeline.ts';
+import type { IngressController } from '../observe/ingresslog.ts';
 import type { Route } from './manifest.ts';
 
 /**
@@ -24,9 +25,10 @@ export interface HostTarget {
   type: Route['type'];
   url: string;
   headers: Array<[string, string]>;
-  /** The Service behind it, and on an ingress path its controller: the hops attribution judges it by. */
+  /** The Service behind it, and on an ingress or gateway path its controller (the log stream its routing
+   * changes come from): the hops attribution judges it by. */
   service: string;
-  controller?: 'nginx' | 'traefik';
+  controller?: IngressController;
 }
 
 export interface PathTargets {
@@ -40,6 +42,8 @@ export function hopsOfTargets(targets: PathTargets): Record<string, PathHops> {
   const out: Record<string, PathHops> = {};
   if (targets.inCluster) out[targets.inCluster.url] = { via: 'clusterip', service: targets.inCluster.service };
   for (const t of targets.host) {
+    // a gateway path crosses the same kind of hop as an ingress path (a proxy routing by Host to the Service's
+    // endpoints); its controller (traefik-gateway) keeps its routing changes apart from the Ingress provider's
     const via = t.type === 'lb' || t.type === 'registry' || t.type === 'clusterip' ? t.type : 'ingress';
     out[t.url] = { via, service: t.service, ...(t.controller ? { controller: t.controller } : {}) };
   }
@@ -59,6 +63,10 @@ export async function resolveTargets(routes: readonly Route[], namespace: string
       // the registry path enters through the consumer's LoadBalancer Service
       const addr = await lbAddress(r.service);
       out.host.push({ path: r.path, type: r.type, url: `http://${addr}:${r.port}/${r.path}`, headers: [], service: r.service });
+    } else if (r.type === 'gateway') {
+      // Traefik serves its Gateways' listeners on the entryPoint its Ingresses use: same address, Host apart
+      const headers: Array<[string, string]> = r.host ? [['host', r.host]] : [];
+      out.host.push({ path: r.path, type: r.type, url: `http://${ingressAddress('traefik')}/${r.path}`, headers, service: r.service, controller: 'traefik-gateway' });
     } else {
       const controller = r.ingressClass === 'traefik' ? 'traefik' : 'nginx';
       const headers: Array<[string, string]> = r.host ? [['host', r.host]] : [];

@@ -27,6 +27,7 @@ import { PodLogs } from './podlogs.ts';
 import { InClusterLoader, type LoaderResult } from './incluster.ts';
 import { probeTargets } from './probe.ts';
 import { IngressLogs } from './ingresslogs.ts';
+import type { IngressController } from '../observe/ingresslog.ts';
 import { ECHO_NAMESPACE, IMAGES_CONFIGMAP, labUp } from '../lab/up.ts';
 import { createLab } from '../lab/context.ts';
 import { attachProgress } from '../lab/progress.ts';
@@ -204,7 +205,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
       await waitRollout(k, s.namespace, REGISTRY_NAME, ROLLOUT_TIMEOUT_MS, o.signal);
       log(`registry ready`);
     }
-    const objects: KubernetesObject[] = [...m.services, ...m.ingresses, m.deployment] as KubernetesObject[];
+    const objects: KubernetesObject[] = [...m.services, ...m.ingresses, ...m.gateways, m.deployment] as KubernetesObject[];
     for (const obj of objects) await apply(k, obj);
     log(`applied ${objects.length + m.support.length} objects; waiting for ${s.workload.replicas} replica(s)`);
 
@@ -222,7 +223,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
     });
     // pods that started before the log manager existed
     for (const e of events) podLogs.observe(e);
-    const controllers = [...new Set(s.paths.flatMap((p) => (p.type === 'ingress' ? [p.controller] : [])))];
+    const controllers = [...new Set(s.paths.flatMap((p): IngressController[] => (p.type === 'ingress' ? [p.controller] : p.type === 'gateway' ? ['traefik-gateway'] : [])))];
     if (controllers.length > 0) {
       ingressLogs = new IngressLogs(k, clock, emit, warn);
       await ingressLogs.start(controllers);

@@ -108,7 +108,7 @@ test('a variant may not change a path it does not have or a field of another pat
   d.variants.fixed.paths = { nope: { upstream: 'cluster-ip' }, lb: { upstream: 'cluster-ip' } };
   const msg = issuesOf(d);
   assert.match(msg, /variants\.fixed\.paths\.nope: .*allowed: one of the scenario's paths: lb, ing/);
-  assert.match(msg, /variants\.fixed\.paths\.lb\.upstream: got "cluster-ip"; allowed: nothing: path lb is lb, not ingress/);
+  assert.match(msg, /variants\.fixed\.paths\.lb\.upstream: got "cluster-ip"; allowed: nothing: path lb is lb, not ingress or gateway/);
 });
 
 test('bad values name the field path, the value and what is allowed', () => {
@@ -123,6 +123,9 @@ test('bad values name the field path, the value and what is allowed', () => {
     [(d) => (d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local', provider: 'cloud', healthCheck: { unhealthyThreshold: 0 } }), /paths\.lb\.healthCheck\.unhealthyThreshold: got 0; allowed: >= 1/],
     [(d) => (d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local', provider: 'cloud', healthCheck: { preset: 'gcp' } }), /paths\.lb\.healthCheck\.preset: got "gcp"; allowed: one of "cloud-provider-kind", "aws-nlb"/],
     [(d) => (d.paths.ing.controller = 'haproxy'), /paths\.ing\.controller: got "haproxy"; allowed: one of "nginx", "traefik"/],
+    [(d) => (d.paths.gw = { type: 'gateway', controller: 'envoy', upstream: 'pod-ip' }), /paths\.gw\.controller: got "envoy"; allowed: one of "traefik"/],
+    [(d) => (d.paths.gw = { type: 'gateway', controller: 'traefik' }), /paths\.gw\.upstream: got nothing \(missing\)/],
+    [(d) => (d.paths.gw = { type: 'gw' }), /paths\.gw\.type: got "gw"; allowed: a path with type lb, ingress, gateway, clusterip or registry/],
     [(d) => (d.load.timeout = '5'), /load\.timeout: got "5"; allowed: a duration such as 500ms, 2s, 1m30s or 1h/],
     [(d) => (d.load.qps = -1), /load\.qps: got -1; allowed: > 0/],
     [(d) => (d.workload.echo = { onSigterm: 'drain' }), /workload\.echo\.onSigterm: got "drain"; allowed: exit, graceful or drain:<seconds>/],

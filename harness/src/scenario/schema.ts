@@ -176,11 +176,18 @@ const ingressPath = z.strictObject({
   controller: z.enum(['nginx', 'traefik']),
   upstream: z.enum(['pod-ip', 'cluster-ip']),
 });
+// Gateway API: the runner creates a Gateway (the controller's GatewayClass, the lab's `traefik`) and an HTTPRoute
+// to the path's Service; upstream as on an ingress path (cluster-ip: Traefik's traefik.io/service.nativelb).
+const gatewayPath = z.strictObject({
+  type: z.literal('gateway'),
+  controller: z.enum(['traefik']),
+  upstream: z.enum(['pod-ip', 'cluster-ip']),
+});
 const clusterIpPath = z.strictObject({ type: z.literal('clusterip') });
 // The microservice path: host -> the consumer's LoadBalancer Service -> a provider picked from the registry.
 const registryPath = z.strictObject({ type: z.literal('registry') });
-const path = z.discriminatedUnion('type', [lbPath, ingressPath, clusterIpPath, registryPath], {
-  error: 'a path with type lb, ingress, clusterip or registry',
+const path = z.discriminatedUnion('type', [lbPath, ingressPath, gatewayPath, clusterIpPath, registryPath], {
+  error: 'a path with type lb, ingress, gateway, clusterip or registry',
 });
 
 const pathName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, { error: 'a short lower-case name (a-z, 0-9, -)' });
@@ -468,8 +475,8 @@ export function resolveScenario(doc: unknown, file: string, variantName?: string
           issues.push({ path: [...at, 'paths', p, key].join('.'), value: over[key], allowed: `nothing: path ${p} is ${basePath.type}, not lb` });
         }
       }
-      if (over?.upstream !== undefined && basePath.type !== 'ingress') {
-        issues.push({ path: [...at, 'paths', p, 'upstream'].join('.'), value: over.upstream, allowed: `nothing: path ${p} is ${basePath.type}, not ingress` });
+      if (over?.upstream !== undefined && basePath.type !== 'ingress' && basePath.type !== 'gateway') {
+        issues.push({ path: [...at, 'paths', p, 'upstream'].join('.'), value: over.upstream, allowed: `nothing: path ${p} is ${basePath.type}, not ingress or gateway` });
       }
     }
     applied.set(name, v.data);

@@ -9,8 +9,10 @@ import { HAPROXY_ROOTFS, USERLAND_ROOTFS, ensureRootfs, rootfsImage, rootfsInput
 import { cached, fileHash, fileStamp, stampMatches, step, type Lab } from "../step.ts";
 import { need } from "../versions.ts";
 
-/** The artefacts of scripts/lab/build.sh the add-ons need (a warm lab has a matching stamp for each). */
-export const ADDON_ARTEFACTS = ["metallb", "nginx-ingress", "traefik"] as const;
+/** The artefacts of scripts/lab/build.sh the add-ons need (a warm lab has a matching stamp for each).
+ * gateway-api is the CRD manifest only: no image, so the node image (which holds the add-on images) is the
+ * same with or without it. */
+export const ADDON_ARTEFACTS = ["metallb", "nginx-ingress", "traefik", "gateway-api"] as const;
 
 export interface AddonImage {
   name: string;
