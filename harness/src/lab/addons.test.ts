@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { GATEWAY, INGRESS_CONTROLLERS } from "./addons.ts";
-import { ADDON_IMAGES } from "./addons/images.ts";
+import { GATEWAY, INGRESS_CONTROLLERS, INGRESS_NGINX } from "./addons.ts";
+import { ADDON_IMAGES, LOADED_ADDON_IMAGES } from "./addons/images.ts";
+import { INGRESS_NGINX_NODE_PORT } from "../scenario/paths.ts";
 import { parseManifest } from "./addons/manifest.ts";
 import { repoRoot } from "./context.ts";
 import { readVersions } from "./versions.ts";
@@ -42,8 +43,9 @@ for (const c of Object.values(INGRESS_CONTROLLERS)) {
 
 test("every add-on image ref and version is pinned in versions.env", () => {
   const v = readVersions(join(repo, "scripts/lab/versions.env"));
-  for (const img of ADDON_IMAGES) assert.match(v[img.refKey] ?? "", /^[a-z0-9./-]+:[\w.-]+$/, `${img.refKey} missing or malformed`);
+  for (const img of [...ADDON_IMAGES, ...LOADED_ADDON_IMAGES]) assert.match(v[img.refKey] ?? "", /^[a-z0-9./-]+:[\w.-]+$/, `${img.refKey} missing or malformed`);
   for (const key of ["METALLB_VERSION", "NIC_VERSION", "TRAEFIK_VERSION", "GATEWAY_API_VERSION"]) assert.match(v[key] ?? "", /^v\d+\.\d+\.\d+$/, key);
+  assert.match(v.INGRESS_NGINX_VERSION ?? "", /^v0\.0\.0-\d{14}-[0-9a-f]{12}$/, "INGRESS_NGINX_VERSION (a pseudo-version)");
 });
 
 test("gateway: Traefik's manifest serves the exported GatewayClass on the entryPoint the echo's Gateway listens on", () => {
@@ -67,4 +69,27 @@ test("gateway: Traefik's manifest serves the exported GatewayClass on the entryP
   const route = echo.find((o) => o.kind === "HTTPRoute") as Obj;
   assert.deepEqual(route.spec.hostnames, [GATEWAY.echo.host]);
   assert.equal(route.spec.parentRefs[0].name, GATEWAY.echo.gateway);
+});
+
+test("ingress-nginx: manifest and exported facts agree; its image is never baked into the node image", () => {
+  const objs = parseManifest(readFileSync(join(repo, "scripts/lab/addons/ingress-nginx/ingress-nginx.yaml"), "utf8")) as Obj[];
+  const c = INGRESS_NGINX;
+  const of = (kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata?.name === name);
+  assert.ok(of("Namespace", c.namespace));
+  assert.equal(of("IngressClass", c.ingressClass)?.spec.controller, c.controllerClass);
+  const dep = of("Deployment", c.deployment)!;
+  assert.equal(dep.metadata.namespace, c.namespace);
+  const [key, value] = c.selector.split("=");
+  assert.equal(dep.spec.template.metadata.labels[key!], value);
+  const k = dep.spec.template.spec.containers.find((x: Obj) => x.name === c.container);
+  assert.equal(k.image, "${IMAGE}");
+  for (const arg of [`--ingress-class=${c.ingressClass}`, `--controller-class=${c.controllerClass}`, "--v=2"]) assert.ok(k.args.includes(arg), arg);
+  const svc = objs.find((o) => o.kind === "Service" && o.metadata.namespace === c.namespace)!;
+  assert.equal(svc.spec.type, "NodePort");
+  assert.equal(svc.spec.ports[0].nodePort, c.nodePort);
+  assert.equal(INGRESS_NGINX_NODE_PORT, c.nodePort, "the scenario runner's NodePort");
+  // NIC keeps its class: the two nginx controllers never pick up each other's Ingresses
+  assert.notEqual(c.ingressClass, INGRESS_CONTROLLERS.nginx.ingressClass);
+  assert.ok(!ADDON_IMAGES.some((i) => i.name === "ingress-nginx"), "in the node image: a new image there recreates the cluster");
+  assert.ok(LOADED_ADDON_IMAGES.some((i) => i.name === "ingress-nginx"));
 });

@@ -1,5 +1,6 @@
 // The lab's add-ons: MetalLB (L2, a pool at the top of the `kind` network), NGINX kubernetes-ingress on
-// 127.0.0.1:18080 and Traefik on 127.0.0.1:18081 (Ingress and Gateway API: GatewayClass `traefik`). Binaries come from scripts/lab/build.sh (Go modules),
+// 127.0.0.1:18080, ingress-nginx on NodePort 30082, and Traefik on 127.0.0.1:18081 (Ingress and Gateway API:
+// GatewayClass `traefik`). Binaries come from scripts/lab/build.sh (Go modules),
 // images from Debian rootfs + scripts/lab/addons/*Dockerfile, manifests from scripts/lab/addons/ and from
 // MetalLB's module; everything is applied server-side, so a rerun converges instead of failing.
 // Both lab sources (offline, online) build the add-ons here: NGINX kubernetes-ingress needs a patched build
@@ -7,9 +8,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { docker } from "./docker.ts";
+import { CLUSTER_NAME } from "./context.ts";
 import { LabError, step, type Lab, type Runner } from "./step.ts";
 import { readVersions, need, type Versions } from "./versions.ts";
-import { ADDON_ARTEFACTS, ensureAddonImages, type BuiltImage } from "./addons/images.ts";
+import { ADDON_ARTEFACTS, ensureAddonImages, ensureLoadedAddonImages, type BuiltImage } from "./addons/images.ts";
 import { rewriteManifest } from "./addons/manifest.ts";
 import { ensureRootfs, HAPROXY_ROOTFS } from "./rootfs.ts";
 import { poolForNetwork, poolManifest, type IpamConfig, type Pool } from "./addons/pool.ts";
@@ -87,6 +89,34 @@ export const INGRESS_CONTROLLERS: Readonly<Record<"nginx" | "traefik", IngressCo
     reloadLine: /Configuration received.*kubernetes/,
   },
 };
+
+/** ingress-nginx, the community controller (scripts/lab/addons/ingress-nginx/), beside NIC. No host port of its
+ * own (the cluster's port mappings are fixed at its creation): the host reaches NodePort 30082 on a node's
+ * address on the kind network (`nodeAddress`). */
+export const INGRESS_NGINX = {
+  name: "ingress-nginx",
+  ingressClass: "ingress-nginx",
+  controllerClass: "k8s.io/ingress-nginx",
+  namespace: "ingress-nginx",
+  deployment: "ingress-nginx-controller",
+  container: "controller",
+  selector: "app=ingress-nginx",
+  nodePort: 30082,
+  /** per Ingress: the Service's ClusterIP as the one upstream (nginx then never sees endpoint changes). */
+  clusterIp: { on: "Ingress", annotation: "nginx.ingress.kubernetes.io/service-upstream", value: "true" },
+  /** a reload of nginx (a change the Lua cannot take: a new host, path, annotation). */
+  reloadLine: /Backend successfully reloaded/,
+  /** the POST of the backends to nginx's Lua: new endpoints without a reload. */
+  dynamicLine: /Dynamic reconfiguration succeeded/,
+} as const;
+
+/** The control-plane node's address on the kind network: the host reaches NodePorts there. */
+export async function nodeAddress(): Promise<string> {
+  const r = await docker(["inspect", "--format", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}", `${CLUSTER_NAME}-control-plane`]);
+  const ip = r.ok ? r.out.trim().split(/\s+/)[0] : undefined;
+  if (!ip) throw new LabError("the lab's control-plane container has no address on the kind network: run npm run lab:up");
+  return ip;
+}
 
 /** Gateway API through Traefik's Kubernetes Gateway provider (scripts/lab/addons/traefik/traefik.yaml). */
 export const GATEWAY = {
@@ -207,6 +237,18 @@ async function installController(ctx: AddonsCtx, lab: Lab, images: readonly Buil
   });
 }
 
+/** ingress-nginx: its image is only loaded (never in the node image), then the manifest applied. */
+async function installIngressNginx(ctx: AddonsCtx, lab: Lab, images: readonly BuiltImage[]): Promise<void> {
+  await step(lab, "ingress-nginx", async (r) => {
+    const c = INGRESS_NGINX;
+    const text = readFileSync(join(lab.repo, "scripts/lab/addons/ingress-nginx/ingress-nginx.yaml"), "utf8");
+    const img = imageFor(images, "ingress-nginx");
+    await apply(ctx, r, rewriteManifest(text, { images: { "${IMAGE}": img.ref }, imageIds: idsOf(images) }));
+    await rollout(ctx, r, c.namespace, "deployment", c.deployment, c.selector);
+    ctx.log(`ingress-nginx: IngressClass ${c.ingressClass}, http://${await nodeAddress()}:${c.nodePort} (NodePort ${c.nodePort} on any node)`);
+  });
+}
+
 /** The Gateway API CRDs (standard channel, from the module: scripts/lab/recipes/gateway-api.sh), before Traefik. */
 async function installGatewayCrds(ctx: AddonsCtx, lab: Lab): Promise<void> {
   await step(lab, "gateway api CRDs", async (r) => {
@@ -243,7 +285,7 @@ export async function installAddons(ctx: AddonsCtx): Promise<void> {
     const out = await r.run("bash", [join(lab.repo, "scripts/lab/build.sh"), ...ADDON_ARTEFACTS], { timeoutMs: 90 * 60_000 });
     for (const line of out.split("\n").filter(Boolean)) ctx.log(line);
   });
-  const images = await ensureAddonImages(lab);
+  const images = [...(await ensureAddonImages(lab)), ...(await ensureLoadedAddonImages(lab))];
   await step(lab, "load add-on images", async (r) => {
     // one image a call: kind skips an image already on every node, but imports a combined archive of all the
     // named images into any node missing one of them
@@ -254,6 +296,7 @@ export async function installAddons(ctx: AddonsCtx): Promise<void> {
   ctx.log(`cloud LB image ${await ensureRootfs(lab, HAPROXY_ROOTFS)}`);
   await installMetallb(ctx, lab, images);
   await installController(ctx, lab, images, INGRESS_CONTROLLERS.nginx, "scripts/lab/addons/nginx-ingress/nginx-ingress.yaml", "nginx-ingress");
+  await installIngressNginx(ctx, lab, images);
   await installGatewayCrds(ctx, lab);
   await installController(ctx, lab, images, INGRESS_CONTROLLERS.traefik, "scripts/lab/addons/traefik/traefik.yaml", "traefik");
   await installEchoGateway(ctx, lab);

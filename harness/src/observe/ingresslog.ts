@@ -15,12 +15,19 @@
 // API one (providerName=kubernetesgateway): controller `traefik` takes the first's swaps, `traefik-gateway` the
 // second's, so an ingress path and a gateway path each see only the changes of their own routes.
 //
+// ingress-nginx (the community controller) changes upstream endpoints inside nginx: it POSTs the backends to
+// its Lua (no reload) and reloads only for what Lua cannot take (a new host, path, annotation). Its controller
+// logs, glog format (klog, -v=2):
+//   I1203 08:10:11.123456       7 controller.go:239] Dynamic reconfiguration succeeded.     -> `ingress-upstreams`
+//   I1203 08:10:11.123456       7 controller.go:213] "Backend successfully reloaded"        -> `ingress-reload`
+// (nginx's own SIGHUP notice is in the same pod log; the controller's line is taken alone, to the microsecond.)
+//
 // `at` is the line's own time when it has sub-second precision (NIC's glog/JSON), else the time the
 // harness received the line: nginx and Traefik log whole seconds.
 
 import { epochMsToRunNs, type LifecycleEvent, type RunClock, runNsToEpochMs } from '../record.ts';
 
-export type IngressController = 'nginx' | 'traefik' | 'traefik-gateway';
+export type IngressController = 'nginx' | 'ingress-nginx' | 'traefik' | 'traefik-gateway';
 
 /** Whether a Traefik provider's swap belongs to this controller's routes. */
 function traefikProvider(controller: IngressController, provider: string): boolean {
@@ -32,6 +39,7 @@ function traefikProvider(controller: IngressController, provider: string): boole
 const NIC_GLOG = /^[IWEF](\d{4})?(\d{2})(\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)\s+\d+\s+\S+\]\s.*Reloading nginx with configVersion: (\d+)/;
 const NIC_MSG = /Reloading nginx with configVersion: (\d+)/;
 const NGINX_HUP = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}:\d{2}:\d{2}) \[notice\] \d+#\d+: signal 1 \(SIGHUP\) received/;
+const KLOG = /^[IWEF](\d{4})?(\d{2})(\d{2}) (\d{2}:\d{2}:\d{2}\.\d+)\s+\d+\s+\S+\]\s+(.*)$/;
 const TRAEFIK_TEXT = /Configuration received.*providerName=(\S+)/;
 
 /** A glog stamp in UTC; without a year, the year that puts it nearest the time the line was received. */
@@ -65,6 +73,15 @@ export function parseIngressLine(line: string, controller: IngressController, re
     if (pod) e.pod = pod;
     return e;
   };
+  if (controller === 'ingress-nginx') {
+    const k = KLOG.exec(text);
+    if (!k) return undefined;
+    const msg = k[5] as string;
+    const kind = msg.includes('Dynamic reconfiguration succeeded') ? 'ingress-upstreams' : msg.includes('Backend successfully reloaded') ? 'ingress-reload' : undefined;
+    if (!kind) return undefined;
+    const epoch = glogEpochMs(k[1], k[2] as string, k[3] as string, k[4] as string, runNsToEpochMs(clock, receivedAt));
+    return ev(kind, Number.isNaN(epoch) ? receivedAt : epochMsToRunNs(clock, epoch), { line: kind === 'ingress-reload' ? 'reload' : 'dynamic' });
+  }
   if (controller === 'nginx') {
     const g = NIC_GLOG.exec(text);
     if (g) {

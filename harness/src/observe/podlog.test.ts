@@ -86,3 +86,18 @@ test("Traefik's Gateway provider swaps are traefik-gateway's, not the Ingress pr
   assert.equal(j?.detail?.controller, 'traefik-gateway');
   assert.equal(parseIngressLine('{"level":"debug","message":"Configuration received"}', 'traefik-gateway', 7e9, clock), undefined, 'no provider named: not known to be the Gateway\'s');
 });
+
+test('ingress-nginx: a dynamic endpoint update and a reload, each at its glog time', () => {
+  const recv = 10e9;
+  const dyn = parseIngressLine('I1123 01:00:03.250000       7 controller.go:239] Dynamic reconfiguration succeeded.', 'ingress-nginx', recv, clock, 'inx-0');
+  assert.deepEqual({ ...dyn, at: 0 }, { at: 0, source: 'ingress', kind: 'ingress-upstreams', pod: 'inx-0', detail: { controller: 'ingress-nginx', line: 'dynamic' } });
+  const rel = parseIngressLine('I1123 01:00:04.500000       7 controller.go:213] "Backend successfully reloaded"', 'ingress-nginx', recv, clock);
+  assert.equal(rel?.kind, 'ingress-reload');
+  assert.equal(rel?.detail?.line, 'reload');
+  assert.equal(Math.round(((rel?.at ?? 0) - (dyn?.at ?? 0)) / 1e6), 1250, 'the lines\' own times, 1.25 s apart (doubles: within a microsecond)');
+  for (const other of [
+    'I1123 01:00:03.250000       7 controller.go:193] "Configuration changes detected, backend reload required"',
+    '2026/11/23 01:00:05 [notice] 14#14: signal 1 (SIGHUP) received from 31, reconfiguring',
+    'I1123 01:00:03.250000       7 manager.go:292] Reloading nginx with configVersion: 7',
+  ]) assert.equal(parseIngressLine(other, 'ingress-nginx', recv, clock), undefined, other);
+});

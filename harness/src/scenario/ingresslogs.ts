@@ -9,6 +9,7 @@ import type { Kube } from './kube.ts';
 
 export const CONTROLLER_PODS: Record<IngressController, { namespace: string; selector: string }> = {
   nginx: { namespace: 'nginx-ingress', selector: 'app=nginx-ingress' },
+  'ingress-nginx': { namespace: 'ingress-nginx', selector: 'app=ingress-nginx' },
   traefik: { namespace: 'traefik', selector: 'app=traefik' },
   // the same Traefik pods: its Gateway provider's swaps, told apart by providerName
   'traefik-gateway': { namespace: 'traefik', selector: 'app=traefik' },

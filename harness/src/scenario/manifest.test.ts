@@ -24,6 +24,7 @@ function scenario(over: Record<string, unknown> = {}, variant?: string): Scenari
       tr: { type: 'ingress', controller: 'traefik', upstream: 'pod-ip' },
       cip: { type: 'clusterip' },
       gw: { type: 'gateway', controller: 'traefik', upstream: 'pod-ip' },
+      inx: { type: 'ingress', controller: 'ingress-nginx', upstream: 'pod-ip' },
     },
     load: { qps: 10 },
     rollout: { trigger: 'restart' },
@@ -32,7 +33,7 @@ function scenario(over: Record<string, unknown> = {}, variant?: string): Scenari
       naive: { expect: { loses: true, causes: ['routed-after-sigterm'] } },
       fixed: {
         workload: { readinessProbe: { path: '/readyz', periodSeconds: 2 }, preStop: { sleep: 7 }, terminationGracePeriodSeconds: 40, placement: { nodes: ['lossless-worker'], mode: 'required' } },
-        paths: { lb: { externalTrafficPolicy: 'Cluster' }, ing: { upstream: 'cluster-ip' }, tr: { upstream: 'cluster-ip' }, gw: { upstream: 'cluster-ip' } },
+        paths: { lb: { externalTrafficPolicy: 'Cluster' }, ing: { upstream: 'cluster-ip' }, tr: { upstream: 'cluster-ip' }, gw: { upstream: 'cluster-ip' }, inx: { upstream: 'cluster-ip' } },
       },
       exec: { workload: { preStop: { exec: 4 } } },
     },
@@ -98,7 +99,13 @@ test('each path gets its own Service; LB policy, NGINX and Traefik ClusterIP swi
     ['tr', 'ingress', 'echo-tr', 'tr.lossless-demo.lossless.test'],
     ['cip', 'clusterip', 'echo-cip', undefined],
     ['gw', 'gateway', 'echo-gw', 'gw.lossless-demo.lossless.test'],
+    ['inx', 'ingress', 'echo-inx', 'inx.lossless-demo.lossless.test'],
   ]);
+  // ingress-nginx: its own IngressClass; the ClusterIP switch is its service-upstream annotation on the Ingress
+  assert.equal(ing(naive, 'echo-inx')?.spec?.ingressClassName, 'ingress-nginx');
+  assert.deepEqual(ing(naive, 'echo-inx')?.metadata?.annotations, {});
+  assert.deepEqual(ing(fixed, 'echo-inx')?.metadata?.annotations, { 'nginx.ingress.kubernetes.io/service-upstream': 'true' });
+  assert.equal(svc(fixed, 'echo-inx')?.metadata?.annotations, undefined);
 });
 
 test('a gateway path: a Gateway of class traefik listening for its host on the web entryPoint, an HTTPRoute to its Service', () => {
@@ -119,7 +126,7 @@ test('a gateway path: a Gateway of class traefik listening for its host on the w
   const svc = (m: typeof naive) => m.services.find((s) => s.metadata?.name === 'echo-gw');
   assert.equal(svc(naive)?.metadata?.annotations, undefined);
   assert.deepEqual(svc(fixed)?.metadata?.annotations, { 'traefik.io/service.nativelb': 'true' });
-  assert.equal(naive.ingresses.length, 2, 'no Ingress for a gateway path');
+  assert.equal(naive.ingresses.length, 3, 'no Ingress for a gateway path');
 });
 
 test('rollout n changes the pod template deterministically for each trigger', () => {

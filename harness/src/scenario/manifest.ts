@@ -214,7 +214,8 @@ export function buildManifests(s: Scenario, rollout = 0, images: ManifestImages 
       gateways.push(...gatewayObjects({ controller: p.controller, name: svcName, namespace: s.namespace, host, service: svcName, servicePort: SERVICE_PORT, labels: { ...labels(s), [LABEL_PATH]: p.name } }));
       routes.push({ path: p.name, type: p.type, service: svcName, gateway: svcName, gatewayController: p.controller, host, port: SERVICE_PORT });
     } else {
-      // Traefik's switch to the ClusterIP lives on the Service; NGINX's on the Ingress.
+      // Traefik's switch to the ClusterIP lives on the Service; NGINX's and ingress-nginx's on the Ingress. Each
+      // controller's IngressClass has the controller's name.
       const svcAnnotations = p.controller === 'traefik' && p.upstream === 'cluster-ip'
         ? { 'traefik.ingress.kubernetes.io/service.nativelb': 'true' }
         : undefined;
@@ -222,6 +223,7 @@ export function buildManifests(s: Scenario, rollout = 0, images: ManifestImages 
       const host = `${p.name}.${s.namespace}.lossless.test`;
       const ingAnnotations: Record<string, string> = {};
       if (p.controller === 'nginx' && p.upstream === 'cluster-ip') ingAnnotations['nginx.org/use-cluster-ip'] = 'true';
+      if (p.controller === 'ingress-nginx' && p.upstream === 'cluster-ip') ingAnnotations['nginx.ingress.kubernetes.io/service-upstream'] = 'true';
       ingresses.push({
         apiVersion: 'networking.k8s.io/v1',
         kind: 'Ingress',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { hopsOfTargets, ingressAddress, pathOfTarget, resolveTargets } from './paths.ts';
+import { hopsOfTargets, ingressAddress, ingressNginxAddress, pathOfTarget, resolveTargets } from './paths.ts';
 import type { Route } from './manifest.ts';
 
 const routes: Route[] = [
@@ -38,4 +38,14 @@ test('ingress addresses can point at the NodePorts from a container on the kind 
   assert.equal(ingressAddress('nginx', {}), '127.0.0.1:18080');
   assert.equal(ingressAddress('traefik', { LOSSLESS_INGRESS_TRAEFIK: 'lossless-control-plane:30081' }), 'lossless-control-plane:30081');
   assert.throws(() => ingressAddress('nginx', { LOSSLESS_INGRESS_NGINX: 'http://x' }), /LOSSLESS_INGRESS_NGINX 'http:\/\/x': expected host:port/);
+});
+
+test('ingress-nginx is reached on its NodePort at the node address the lab gives, or where LOSSLESS_INGRESS_INGRESS_NGINX says', async () => {
+  const routes: Route[] = [{ path: 'inx', type: 'ingress', service: 'echo-inx', ingress: 'echo-inx', ingressClass: 'ingress-nginx', host: 'inx.ns.lossless.test', port: 80 }];
+  const t = await resolveTargets(routes, 'ns', async () => 'x', async () => '172.18.0.3');
+  assert.deepEqual(t.host.map((h) => [h.url, h.headers, h.controller]), [['http://172.18.0.3:30082/inx', [['host', 'inx.ns.lossless.test']], 'ingress-nginx']]);
+  assert.deepEqual(hopsOfTargets(t), { 'http://172.18.0.3:30082/inx': { via: 'ingress', service: 'echo-inx', controller: 'ingress-nginx' } });
+  assert.equal(await ingressNginxAddress(undefined, { LOSSLESS_INGRESS_INGRESS_NGINX: 'lossless-control-plane:30082' }), 'lossless-control-plane:30082');
+  await assert.rejects(ingressNginxAddress(undefined, {}), /ingress-nginx has no host port: set LOSSLESS_INGRESS_INGRESS_NGINX/);
+  await assert.rejects(ingressNginxAddress(async () => 'x', { LOSSLESS_INGRESS_INGRESS_NGINX: 'x:y' }), /LOSSLESS_INGRESS_INGRESS_NGINX 'x:y': expected host:port/);
 });

@@ -20,6 +20,24 @@ export function ingressAddress(controller: 'nginx' | 'traefik', env: NodeJS.Proc
   return controller === 'nginx' ? '127.0.0.1:18080' : '127.0.0.1:18081';
 }
 
+/** ingress-nginx's NodePort (scripts/lab/addons/ingress-nginx/ingress-nginx.yaml): the lab maps no host port to it. */
+export const INGRESS_NGINX_NODE_PORT = 30082;
+
+/**
+ * Where ingress-nginx answers: LOSSLESS_INGRESS_INGRESS_NGINX (host:port, e.g. lossless-control-plane:30082
+ * from a container on the kind network), else its NodePort on a node's address (`nodeIp`: the lab's
+ * control-plane container on the kind network, which the host routes to).
+ */
+export async function ingressNginxAddress(nodeIp: (() => Promise<string>) | undefined, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const set = env.LOSSLESS_INGRESS_INGRESS_NGINX;
+  if (set !== undefined && set !== '') {
+    if (!/^[A-Za-z0-9.-]+:\d{1,5}$/.test(set)) throw new Error(`LOSSLESS_INGRESS_INGRESS_NGINX '${set}': expected host:port, e.g. lossless-control-plane:30082`);
+    return set;
+  }
+  if (!nodeIp) throw new Error('ingress-nginx has no host port: set LOSSLESS_INGRESS_INGRESS_NGINX (host:port of its NodePort 30082)');
+  return `${await nodeIp()}:${INGRESS_NGINX_NODE_PORT}`;
+}
+
 export interface HostTarget {
   path: string;
   type: Route['type'];
@@ -54,7 +72,12 @@ export function hopsOfTargets(targets: PathTargets): Record<string, PathHops> {
  * Resolves every route to the URL the load engine sends to. `lbAddress` gives a LoadBalancer
  * Service's external address (waiting for it when needed).
  */
-export async function resolveTargets(routes: readonly Route[], namespace: string, lbAddress: (service: string) => Promise<string>): Promise<PathTargets> {
+export async function resolveTargets(
+  routes: readonly Route[],
+  namespace: string,
+  lbAddress: (service: string) => Promise<string>,
+  nodeIp?: () => Promise<string>,
+): Promise<PathTargets> {
   const out: PathTargets = { host: [] };
   for (const r of routes) {
     if (r.type === 'clusterip') {
@@ -68,9 +91,10 @@ export async function resolveTargets(routes: readonly Route[], namespace: string
       const headers: Array<[string, string]> = r.host ? [['host', r.host]] : [];
       out.host.push({ path: r.path, type: r.type, url: `http://${ingressAddress('traefik')}/${r.path}`, headers, service: r.service, controller: 'traefik-gateway' });
     } else {
-      const controller = r.ingressClass === 'traefik' ? 'traefik' : 'nginx';
+      const controller = r.ingressClass === 'traefik' ? 'traefik' : r.ingressClass === 'ingress-nginx' ? 'ingress-nginx' : 'nginx';
       const headers: Array<[string, string]> = r.host ? [['host', r.host]] : [];
-      out.host.push({ path: r.path, type: r.type, url: `http://${ingressAddress(controller)}/${r.path}`, headers, service: r.service, controller });
+      const address = controller === 'ingress-nginx' ? await ingressNginxAddress(nodeIp) : ingressAddress(controller);
+      out.host.push({ path: r.path, type: r.type, url: `http://${address}/${r.path}`, headers, service: r.service, controller });
     }
   }
   return out;

@@ -30,6 +30,7 @@ import { IngressLogs } from './ingresslogs.ts';
 import type { IngressController } from '../observe/ingresslog.ts';
 import { ECHO_NAMESPACE, IMAGES_CONFIGMAP, labUp } from '../lab/up.ts';
 import { createLab } from '../lab/context.ts';
+import { nodeAddress } from '../lab/addons.ts';
 import { attachProgress } from '../lab/progress.ts';
 import { LiveCounter } from './live.ts';
 import { ConsumerLogs } from './consumerlogs.ts';
@@ -236,7 +237,7 @@ export async function runScenario(o: ScenarioRunOptions): Promise<ScenarioRun> {
       consumerLogs = new ConsumerLogs(k, s.namespace, clock, emit, warn);
       await consumerLogs.start();
     }
-    targets = await resolveTargets(m.routes, s.namespace, (svc) => waitLoadBalancerIP(k, s.namespace, svc, 120_000, o.signal));
+    targets = await resolveTargets(m.routes, s.namespace, (svc) => waitLoadBalancerIP(k, s.namespace, svc, 120_000, o.signal), s.cluster === 'lab' ? nodeAddress : undefined);
     // Routing must answer before the measurement starts: a path that never answers is an environment problem.
     await probeTargets(targets.host, 90_000, o.signal);
     // Pod-log times are the nodes' clocks: measure each against ours now (attribution applies only this).

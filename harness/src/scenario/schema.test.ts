@@ -122,7 +122,7 @@ test('bad values name the field path, the value and what is allowed', () => {
     [(d) => (d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local', provider: 'cloud', healthCheck: { interval: '10ms' } }), /paths\.lb\.healthCheck\.interval: got "10ms"; allowed: a duration from 100ms to 300s/],
     [(d) => (d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local', provider: 'cloud', healthCheck: { unhealthyThreshold: 0 } }), /paths\.lb\.healthCheck\.unhealthyThreshold: got 0; allowed: >= 1/],
     [(d) => (d.paths.lb = { type: 'lb', externalTrafficPolicy: 'Local', provider: 'cloud', healthCheck: { preset: 'gcp' } }), /paths\.lb\.healthCheck\.preset: got "gcp"; allowed: one of "cloud-provider-kind", "aws-nlb"/],
-    [(d) => (d.paths.ing.controller = 'haproxy'), /paths\.ing\.controller: got "haproxy"; allowed: one of "nginx", "traefik"/],
+    [(d) => (d.paths.ing.controller = 'haproxy'), /paths\.ing\.controller: got "haproxy"; allowed: one of "nginx", "ingress-nginx", "traefik"/],
     [(d) => (d.paths.gw = { type: 'gateway', controller: 'envoy', upstream: 'pod-ip' }), /paths\.gw\.controller: got "envoy"; allowed: one of "traefik"/],
     [(d) => (d.paths.gw = { type: 'gateway', controller: 'traefik' }), /paths\.gw\.upstream: got nothing \(missing\)/],
     [(d) => (d.paths.gw = { type: 'gw' }), /paths\.gw\.type: got "gw"; allowed: a path with type lb, ingress, gateway, clusterip or registry/],

@@ -171,9 +171,11 @@ const lbPath = z
       ctx.addIssue({ code: 'custom', path: ['healthCheck'], input: p.healthCheck, message: 'nothing unless provider is cloud (MetalLB has no health check)' });
     }
   });
+// controller: nginx = NGINX Inc's kubernetes-ingress (reloads nginx on endpoint changes), ingress-nginx = the
+// community controller (endpoints updated in nginx's Lua, no reload), traefik.
 const ingressPath = z.strictObject({
   type: z.literal('ingress'),
-  controller: z.enum(['nginx', 'traefik']),
+  controller: z.enum(['nginx', 'ingress-nginx', 'traefik']),
   upstream: z.enum(['pod-ip', 'cluster-ip']),
 });
 // Gateway API: the runner creates a Gateway (the controller's GatewayClass, the lab's `traefik`) and an HTTPRoute
