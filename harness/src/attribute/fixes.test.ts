@@ -55,6 +55,8 @@ test('keep-alive cuts around ingress reloads: the fix counts this path\'s reload
     assert.equal(a.evidence.lagsMs.reloadsDuringRollout, 2);
     assert.match(a.fix, /nginx reloaded 2 times during the rollout \(at 1\.0 s, 3\.5 s after its start\)/);
     assert.match(a.fix, /nginx\.org\/use-cluster-ip/);
+    // the controller's behaviour is named: a reloading controller, and the ones that are not
+    assert.match(a.fix, /NGINX Inc's kubernetes-ingress rewrites its config and reloads nginx on every endpoint change; ingress-nginx and Traefik update upstreams without one/);
     assert.match(a.fix, /retry/);
     assert.doesNotMatch(a.fix, /SIGTERM/);
   }
@@ -87,6 +89,23 @@ test('a cut around the controller\'s catch-up reload just after rollout-end coun
   assert.equal(a.evidence.lagsMs.reloadsDuringRollout, 4, a.fix);
   assert.match(a.fix, /nginx reloaded 4 times during the rollout \(at 3\.1 s, 6\.8 s, 11\.0 s, 12\.2 s after its start\)/);
   assert.doesNotMatch(a.fix, /-\d/);
+});
+
+test('stale upstreams name the controller on the path: ingress-nginx updates its Lua balancer without a reload, its ClusterIP switch is service-upstream', () => {
+  const events = [
+    ...readyPod('old-1', '10.244.1.5', 'w1', 0, 'echo-ingress'),
+    ...readyPod('new-1', '10.244.2.9', 'w2', 5_000, 'echo-ingress'),
+    ev(10_000, 'pod-deleting', 'old-1', { node: 'w1', detail: { gracePeriodSeconds: 30 } }),
+    ev(10_010, 'sigterm', 'old-1'),
+    endpoint(10_300, 'endpoint-not-ready', 'old-1', '10.244.1.5', 'w1', GONE, 'echo-ingress'),
+    ev(12_900, 'ingress-upstreams', undefined, { detail: { controller: 'ingress-nginx', line: 'dynamic' } }),
+  ];
+  const records = [...burst('inx', 10_400, 12_800, 'http-5xx'), ...burst('inx', 13_000, 13_500, 'ok', { servedBy: 'new-1' })];
+  const paths = { inx: { via: 'ingress' as const, service: 'echo-ingress', controller: 'ingress-nginx' } };
+  const stale = only(attribute(records, events, { paths }), 'ingress-upstream-stale');
+  assert.match(stale.fix, /nginx\.ingress\.kubernetes\.io\/service-upstream: "true"/);
+  assert.match(stale.fix, /ingress-nginx updates the endpoints inside nginx \(a POST to its Lua balancer/);
+  assert.doesNotMatch(stale.fix, /nginx\.org\/use-cluster-ip/);
 });
 
 test('routed after SIGTERM: preStop from the measured propagation lag plus margin', () => {

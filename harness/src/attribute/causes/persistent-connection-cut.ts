@@ -4,6 +4,7 @@
 
 import { CONN_CUT, type Failure, type Fit, fit, msOf, type Rule, S, sec, withMargin } from '../rule.ts';
 import { changesOn, deadFrom } from '../timeline.ts';
+import { controllerWords } from '../controllers.ts';
 
 export const persistentConnectionCut: Rule = {
   cause: 'persistent-connection-cut',
@@ -62,7 +63,9 @@ export const persistentConnectionCut: Rule = {
       lags.reloadsDuringRollout = same.length;
       const when = same.slice(0, 8).map((e) => sec(msOf(e.at - from))).join(', ') + (same.length > 8 ? ', ...' : '');
       const counted = `${ctl} reloaded ${same.length} time${same.length === 1 ? '' : 's'} ${ro ? `during the rollout (at ${when} after its start)` : `during the run up to these failures (at ${when})`}`;
-      const lever = `route the ingress to the Service's ClusterIP (nginx.org/use-cluster-ip: "true" / Traefik nativeLB) so endpoint changes need no reload`;
+      // a reloading controller: name what it does, and the controllers that take endpoints without a reload
+      const c = controllerWords(reload?.detail?.controller ?? x.hops?.controller);
+      const lever = `route the ingress to the Service's ClusterIP (${c.clusterIp}) so endpoint changes need no reload${c.reloads ? ` (${c.name} ${c.onEndpointChange}; ingress-nginx and Traefik update upstreams without one)` : ''}`;
       cutFix = `${counted}; ${lever}, and give the controller's workers time to finish requests on reload (worker-shutdown-timeout)`;
       raceFix = `${counted}; ${lever}, or have clients retry a request that fails on a reused connection before any response byte (safe: it was never read)`;
     }

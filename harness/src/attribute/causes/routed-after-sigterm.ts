@@ -3,6 +3,7 @@
 import type { Cause } from '../../record.ts';
 import { type Explanation, type Failure, type Fit, fit, JITTER, msOf, NO_ANSWER, podOf, type Rule, S, sec, stoppedBy, withMargin } from '../rule.ts';
 import { deadFrom, firstChangeAfter } from '../timeline.ts';
+import { controllerWords } from '../controllers.ts';
 
 export const routedAfterSigterm: Rule = {
   cause: 'routed-after-sigterm',
@@ -48,9 +49,11 @@ export function explainStale(x: Explanation, cause: Extract<Cause, 'routed-after
   const removal = rm === undefined ? 'no endpoint removal seen' : rm >= 0 ? `endpoint removal came ${rm} ms after SIGTERM` : `endpoint removal was seen ${-rm} ms before SIGTERM, yet the data plane still routed to it`;
   const reloadTxt = lags.endpointRemovedToIngressReloadMs !== undefined ? `, the ingress reloaded ${lags.endpointRemovedToIngressReloadMs} ms after that` : '';
   if (cause === 'ingress-upstream-stale') {
+    // what the path's controller does with an endpoint change, and its own ClusterIP switch
+    const ctl = controllerWords(change?.detail?.controller ?? x.hops?.controller);
     return {
       text: `${lostN} lost over ${durMs} ms: ${layer} still sent to pod ${f.pod} after it left the endpoints (${removal}${reloadTxt})`,
-      fix: `route the ingress to the Service's ClusterIP (nginx.org/use-cluster-ip: "true" / Traefik nativeLB), or preStop sleep >= ${need} s: the change reached the ingress ${sec(msOf(reach))} after the pod's deletion`,
+      fix: `route the ingress to the Service's ClusterIP (${ctl.clusterIp}), or preStop sleep >= ${need} s: the change reached the ingress ${sec(msOf(reach))} after the pod's deletion (${ctl.name} ${ctl.onEndpointChange})`,
     };
   }
   const now = f.preStopSeconds !== undefined && f.preStopSeconds > 0 ? ` (it is ${f.preStopSeconds} s now)` : '';
