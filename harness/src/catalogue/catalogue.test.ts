@@ -72,6 +72,7 @@ test('a naive run: lost / sent per named path, outages and causes from its own f
   const newPath = row.paths.find((p) => p.path === 'new')!;
   assert.ok(newPath.longestOutageMs > 100 && newPath.longestOutageMs < 1000, `outage ${newPath.longestOutageMs} ms`);
   assert.equal(row.hostCpu, null, 'this folder recorded no host CPU');
+  assert.equal(row.client, null, 'no client policy: the wire figure is the client\'s');
   // the old pod is gone from 0.98 s of the 2 s run: its path's routed-after-sigterm loss (about 100) outweighs
   // the 21 routed-before-ready this file names, so the run is seen to lose for another reason: not met
   assert.ok(row.paths[1]!.lost > 21, `old path lost ${row.paths[1]!.lost}`);
@@ -102,6 +103,11 @@ test('the expectation: naive needs a named cause as the largest share; fixed nee
   assert.equal(judge(0, {}, { loses: false }).status, 'met');
   assert.equal(judge(1, { 'persistent-connection-cut': 1 }, { loses: false }).status, 'not met');
   assert.equal(judge(0, {}, null).status, 'not met');
+  // a file that declares its expectation on the client-seen figure is judged on it, the wire figure beside it
+  const onClient = judge(26, { 'persistent-connection-cut': 26 }, { loses: false }, { policy: 'go', lost: 0 }, 'client');
+  assert.deepEqual(onClient, { status: 'met', verdict: 'expected no client-seen (--client go) loss: lost 0; 26 lost on the wire' });
+  assert.equal(judge(26, {}, { loses: false }, { policy: 'go', lost: 2 }, 'client').status, 'not met');
+  assert.equal(judge(26, { 'persistent-connection-cut': 26 }, { loses: false }, { policy: 'go', lost: 0 }).status, 'not met', 'without figure: client, the wire figure');
 });
 
 test('runs accumulate across invocations, merged by run id; both files are written from the JSON', () => {

@@ -72,8 +72,9 @@ export function tally(cat: Catalogue): VariantTally[] {
 
 function expects(e: CatalogueRun['expect']): string {
   if (!e) return '-';
-  if (!e.loses) return 'no loss';
-  return e.causes?.length ? `loss, largest share ${e.causes.join(' or ')}` : 'loss';
+  const on = e.figure === 'client' ? ' (client-seen)' : '';
+  if (!e.loses) return `no loss${on}`;
+  return e.causes?.length ? `loss${on}, largest share ${e.causes.join(' or ')}` : `loss${on}`;
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -98,6 +99,9 @@ export function renderMarkdown(cat: Catalogue): string {
     '**stopped**: the run ended early, no verdict. **sent** counts scheduled requests minus cancelled ones; a path\'s',
     '**outage** is its longest run of consecutive failures (less than 1 s apart, any cause). Host CPU is the',
     `mean (max) over the run, marked **busy** above ${BUSY_HOST_CPU_PCT}%: a starved 2-core host loses requests of its own.`,
+    'lost / sent is the wire figure (every failed attempt); under a client policy (`load.client`) the row adds',
+    'what the client saw (requests whose last attempt failed), and a variant whose file sets `expect.figure: client`',
+    'is judged on that figure.',
     '',
     '## Per variant',
     '',
@@ -111,12 +115,13 @@ export function renderMarkdown(cat: Catalogue): string {
     '| scenario | variant | run | date (UTC) | lost / sent | per path: lost / sent, outage | causes (lost) | host CPU | expectation |',
     '|---|---|---|---|---|---|---|---|---|',
     ...cat.runs.map((r) => {
-      const paths = r.paths.map((p) => `${p.path}: ${p.lost} / ${p.sent}, ${p.longestOutageMs} ms`).join('; ');
+      const paths = r.paths.map((p) => `${p.path}: ${p.lost} / ${p.sent}, ${p.longestOutageMs} ms${p.clientLost !== undefined ? `, client-seen ${p.clientLost}` : ''}`).join('; ');
+      const client = r.client ? `; client-seen (${r.client.policy}) ${r.client.lost} / ${r.client.requests}` : '';
       const causes = Object.entries(r.causes).sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c} ${n}`).join(', ') || '-';
       const cpu = r.hostCpu ? `${r.hostCpu.meanPct}% (${r.hostCpu.maxPct}%)${r.hostCpu.busy ? ' **busy**' : ''}` : '-';
       const date = r.date.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, '');
       const status = r.status === 'met' ? 'met' : `**${r.status}**`;
-      return `| ${r.scenario} | ${r.variant} | ${r.id} | ${date} | ${r.lost} / ${r.sent} (${pct(r.lost, r.sent)}) | ${cell(paths)} | ${causes} | ${cpu} | ${status}: ${cell(r.verdict)} |`;
+      return `| ${r.scenario} | ${r.variant} | ${r.id} | ${date} | ${r.lost} / ${r.sent} (${pct(r.lost, r.sent)})${client} | ${cell(paths)} | ${causes} | ${cpu} | ${status}: ${cell(r.verdict)} |`;
     }),
     '',
   ];
