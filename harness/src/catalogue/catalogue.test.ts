@@ -8,6 +8,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeLoadRun, makeRolloutRun } from '../../test/runs.ts';
+import { staleKeepAliveServer } from '../../test/servers.ts';
+import { runLoad } from '../load/run.ts';
 import { attribute } from '../attribute/attribute.ts';
 import { RunFolder } from '../folder/folder.ts';
 import { attributionSchema } from '../folder/artifacts.ts';
@@ -108,6 +110,37 @@ test('the expectation: naive needs a named cause as the largest share; fixed nee
   assert.deepEqual(onClient, { status: 'met', verdict: 'expected no client-seen (--client go) loss: lost 0; 26 lost on the wire' });
   assert.equal(judge(26, {}, { loses: false }, { policy: 'go', lost: 2 }, 'client').status, 'not met');
   assert.equal(judge(26, { 'persistent-connection-cut': 26 }, { loses: false }, { policy: 'go', lost: 0 }).status, 'not met', 'without figure: client, the wire figure');
+});
+
+test('under a client policy: the wire figure and what the client saw, judged on the one the file names', async () => {
+  // a server that answers the first request of each connection and closes on the second: on the wire those
+  // seconds fail (stale keep-alive); Go's client sends them again on a new connection, so it sees none fail
+  const server = await staleKeepAliveServer();
+  const dir = join(root, '20261203-080200-mini-client');
+  try {
+    await runLoad({
+      targets: [server.url], qps: 200, requests: 200, connections: 4, keepalive: true, timeoutMs: 3000, method: 'GET', headers: [],
+      maxInFlight: 1000, arrivals: 'uniform', runId: 'mini-client', client: { kind: 'go' },
+    }, { folder: RunFolder.create(dir) });
+  } finally {
+    await server.close();
+  }
+  const records: RequestRecord[] = [];
+  for await (const r of readLedger(join(dir, 'ledger.bin'))) records.push(r);
+  const f = RunFolder.open(dir);
+  f.write('attribution', attribute(records, []));
+  f.write('scenario', { name: 'mini-client', variant: 'fixed', expect: { loses: false, figure: 'client' } });
+  const row = catalogueEntry(dir);
+  const summary = f.readSummary()!;
+  assert.ok(row.lost > 0, `the wire lost ${row.lost}`);
+  assert.equal(row.lost, summary.totals.lost);
+  assert.deepEqual(row.client, { policy: 'go', requests: summary.totals.client!.requests, lost: summary.totals.client!.lost });
+  assert.equal(row.client.lost, 0, 'Go re-sent every one');
+  assert.equal(row.paths[0]!.clientLost, 0);
+  assert.deepEqual(row.expect, { loses: false, figure: 'client' });
+  assert.equal(row.status, 'met');
+  assert.match(row.verdict, new RegExp(`^expected no client-seen \\(--client go\\) loss: lost 0; ${row.lost} lost on the wire$`));
+  assert.match(renderMarkdown({ version: 1, runs: [row] }), new RegExp(`\\| ${row.lost} / ${row.sent} \\([\\d.]+%\\); client-seen \\(go\\) 0 / ${row.client.requests} \\|`));
 });
 
 test('runs accumulate across invocations, merged by run id; both files are written from the JSON', () => {
